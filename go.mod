@@ -1,0 +1,20 @@
+module qingfeng
+
+go 1.26.8
+
+require (
+	github.com/go-ego/gse v0.80.3
+	github.com/longbridgeapp/opencc v0.3.13
+	github.com/schollz/progressbar/v3 v3.19.1
+	gopkg.in/yaml.v3 v3.0.1
+)
+
+require (
+	github.com/liuzl/cedar-go v0.0.0-20170805034717-80a9c64b256d // indirect
+	github.com/liuzl/da v0.0.0-20180704015230-14771aad5b1d // indirect
+	github.com/mitchellh/colorstring v0.0.0-20190213212951-d06e56a500db // indirect
+	github.com/rivo/uniseg v0.4.7 // indirect
+	github.com/vcaesar/cedar v0.20.2 // indirect
+	golang.org/x/sys v0.46.0 // indirect
+	golang.org/x/term v0.44.0 // indirect
+)

@@ -1,0 +1,192 @@
+package nlp
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Options replaces built-in data. Zero values keep the defaults embedded in the binary.
+type Options struct {
+	UserDict string    // extra dictionary lines ("word freq tag"), loaded before ours
+	Lexicon  []byte    // lexicon.yaml
+	Subjects []byte    // subjects.yaml
+	Routing  []byte    // routing.yaml
+	Signals  []byte    // signals.yaml
+	Corpus   []Example // replaces the training corpus
+	Extra    []Example // added to the corpus (e.g. staff corrections)
+}
+
+// Analyzer is the loaded pipeline. Build one with New and share it: it is read-only.
+type Analyzer struct {
+	norm     *normalizer
+	seg      *segmenter
+	lex      *lexicon
+	cls      *classifier
+	subjects *subjectReader
+	signals  *signalReader
+	router   *Router
+}
+
+// Result is the understanding of one complaint.
+type Result struct {
+	Category    string             `json:"category"`
+	Scores      map[string]float64 `json:"scores"`
+	Evidence    []Evidence         `json:"evidence"`
+	Mode        string             `json:"mode"`
+	Rule        string             `json:"rule"`
+	Route       Decision           `json:"route"`
+	Subject     Subject            `json:"subject"`
+	Signals     []Signal           `json:"signals"`
+	Fingerprint Fingerprint        `json:"fingerprint"`
+	// Words are the segmented words of the normalised text, for search indexes.
+	Words []string `json:"-"`
+}
+
+// ErrNoText is returned for input with nothing to read once normalised.
+var ErrNoText = errors.New("no text to analyse")
+
+// ErrTooLong is returned for a text over MaxTextBytes.
+var ErrTooLong = fmt.Errorf("text longer than %d bytes", MaxTextBytes)
+
+// MaxTextBytes bounds one complaint (about 20,000 Chinese characters, far beyond any
+// real report) so one request cannot hold a core for long.
+const MaxTextBytes = 64 << 10
+
+// New loads dictionaries, rules and the corpus, and trains the model.
+func New(opts Options) (*Analyzer, error) {
+	pick := func(b, def []byte) []byte {
+		if len(b) > 0 {
+			return b
+		}
+		return def
+	}
+	norm, err := newNormalizer()
+	if err != nil {
+		return nil, err
+	}
+	lex, err := newLexicon(pick(opts.Lexicon, defaultLexicon))
+	if err != nil {
+		return nil, err
+	}
+	subjects, err := newSubjectReader(pick(opts.Subjects, defaultSubjects))
+	if err != nil {
+		return nil, err
+	}
+	signals, err := newSignalReader(pick(opts.Signals, defaultSignals))
+	if err != nil {
+		return nil, err
+	}
+	router, err := newRouter(pick(opts.Routing, defaultRouting), subjects, lex.index)
+	if err != nil {
+		return nil, err
+	}
+	a := &Analyzer{
+		norm:     norm,
+		seg:      newSegmenter(opts.UserDict+"\n"+defaultUserDict, gseDict),
+		lex:      lex,
+		subjects: subjects,
+		signals:  signals,
+		router:   router,
+	}
+	corpus := opts.Corpus
+	if corpus == nil {
+		if corpus, err = ParseCorpus(defaultCorpus); err != nil {
+			return nil, fmt.Errorf("embedded corpus: %w", err)
+		}
+	}
+	corpus = append(corpus[:len(corpus):len(corpus)], opts.Extra...)
+	m, err := a.train(corpus, defaultTrainConfig)
+	if err != nil {
+		return nil, err
+	}
+	a.cls = &classifier{lex: lex, model: m}
+	return a, nil
+}
+
+func (a *Analyzer) train(corpus []Example, cfg trainConfig) (*model, error) {
+	if len(corpus) == 0 {
+		return nil, errors.New("training corpus is empty")
+	}
+	docs := make([]docFeatures, len(corpus))
+	labels := make([]int, len(corpus))
+	for i, ex := range corpus {
+		c, ok := a.lex.index[ex.Category]
+		if !ok {
+			return nil, fmt.Errorf("training example %d: unknown category %q", i+1, ex.Category)
+		}
+		t := a.norm.Normalize(ex.Text)
+		docs[i] = extractFeatures(t.Norm, a.seg.Cut(t.Norm), a.lex.find(t.Norm), len(a.lex.cats))
+		labels[i] = c
+	}
+	return trainModel(docs, labels, len(a.lex.cats), cfg), nil
+}
+
+// Categories lists the conduct categories in the lexicon's order.
+func (a *Analyzer) Categories() []Category { return append([]Category(nil), a.lex.cats...) }
+
+// Ranks lists the cadre ranks, lowest first.
+func (a *Analyzer) Ranks() []Rank { return append([]Rank(nil), a.subjects.ranks...) }
+
+// Router exposes routing so that callers who know the report history (repeats) can
+// route again with it.
+func (a *Analyzer) Router() *Router { return a.router }
+
+// Analyze reads one complaint. Routing here assumes no earlier reports; callers with
+// history call Router().Route with the count.
+func (a *Analyzer) Analyze(text string) (*Result, error) {
+	if len(text) > MaxTextBytes {
+		return nil, ErrTooLong
+	}
+	t := a.norm.Normalize(text)
+	if strings.TrimSpace(t.Norm) == "" {
+		return nil, ErrNoText
+	}
+	toks := a.seg.Cut(t.Norm)
+	matches := a.lex.find(t.Norm)
+	f := extractFeatures(t.Norm, toks, matches, len(a.lex.cats))
+	c := a.cls.classify(t, f, matches)
+
+	res := &Result{
+		Category: a.lex.cats[c.primary].ID,
+		Scores:   make(map[string]float64, len(c.probs)),
+		Evidence: c.evidence,
+		Subject:  a.subjects.read(t, toks, conductSpans(matches)),
+		Signals:  a.signals.read(t, toks),
+		Words:    make([]string, 0, len(toks)),
+	}
+	for i, p := range c.probs {
+		res.Scores[a.lex.cats[i].ID] = round4(p)
+	}
+	for _, tok := range toks {
+		if strings.TrimSpace(tok.Text) != "" {
+			res.Words = append(res.Words, tok.Text)
+		}
+	}
+	res.Fingerprint = simhash(f.words)
+	res.Route = a.router.Route(RouteInput{Category: res.Category, Rank: res.Subject.Rank, Signals: res.Signals, Reports: 1})
+	res.Mode, res.Rule = res.Route.Mode, res.Route.Rule
+	return res, nil
+}
+
+func conductSpans(matches []lexMatch) []span {
+	out := make([]span, 0, len(matches))
+	for _, m := range matches {
+		if m.weight >= 2 {
+			out = append(out, span{m.start, m.end})
+		}
+	}
+	return out
+}
+
+// WithCorpus returns an Analyzer that shares this one's dictionaries and rules but is
+// trained on another corpus (cross-validation, retraining with staff corrections).
+func (a *Analyzer) WithCorpus(corpus []Example) (*Analyzer, error) {
+	m, err := a.train(corpus, defaultTrainConfig)
+	if err != nil {
+		return nil, err
+	}
+	b := *a
+	b.cls = &classifier{lex: a.lex, model: m}
+	return &b, nil
+}

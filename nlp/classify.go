@@ -1,0 +1,115 @@
+package nlp
+
+import (
+	"math"
+	"sort"
+)
+
+// Evidence is a word or phrase that drove the classification, quoted from the
+// original text. Source is "lexicon" (a listed conduct word) or "model" (a word the
+// trained model weighs heavily for that category).
+type Evidence struct {
+	Category string `json:"category"`
+	Text     string `json:"text"`
+	Source   string `json:"source"`
+	Start    int    `json:"start"` // byte range in the original text
+	End      int    `json:"end"`
+}
+
+// classifier combines the lexicon with the trained model.
+type classifier struct {
+	lex   *lexicon
+	model *model
+}
+
+type classification struct {
+	primary  int
+	probs    []float64
+	evidence []Evidence
+}
+
+const (
+	maxModelEvidence = 3
+	minModelWeight   = 1.5 // nats above the average category before a model word is shown as evidence
+)
+
+func (c *classifier) classify(t *Text, f docFeatures, matches []lexMatch) classification {
+	probs := make([]float64, len(c.lex.cats))
+	c.model.probabilities(f, probs)
+	primary := 0
+	for i, p := range probs {
+		if p > probs[primary] {
+			primary = i
+		}
+	}
+	return classification{primary: primary, probs: probs, evidence: c.evidence(t, f, matches, probs, primary)}
+}
+
+// evidence lists the lexicon words found for the likelier categories, then the words
+// the model leaned on most for the chosen one, so staff see why.
+func (c *classifier) evidence(t *Text, f docFeatures, matches []lexMatch, probs []float64, primary int) []Evidence {
+	var ev []Evidence
+	seen := map[[2]int]bool{}
+	for _, m := range matches {
+		if m.cat != primary && probs[m.cat] < 0.05 {
+			continue
+		}
+		key := [2]int{m.start, m.cat}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		os, oe := t.OrigRange(m.start, m.end)
+		ev = append(ev, Evidence{Category: c.lex.cats[m.cat].ID, Text: t.Span(m.start, m.end), Source: "lexicon", Start: os, End: oe})
+	}
+	type scored struct {
+		tok Token
+		w   float32
+	}
+	var cands []scored
+	words := map[string]bool{}
+	for _, tok := range f.words {
+		if words[tok.Text] || len(tok.Text) < 6 { // single characters explain nothing
+			continue
+		}
+		words[tok.Text] = true
+		if w := c.model.wordWeight(tok.Text, primary); w >= minModelWeight {
+			cands = append(cands, scored{tok, w})
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].w > cands[j].w })
+	cat := c.lex.cats[primary].ID
+	for _, s := range cands {
+		if covered(ev, s.tok, t) {
+			continue
+		}
+		os, oe := t.OrigRange(s.tok.Start, s.tok.End)
+		ev = append(ev, Evidence{Category: cat, Text: t.Span(s.tok.Start, s.tok.End), Source: "model", Start: os, End: oe})
+		if countSource(ev, "model") == maxModelEvidence {
+			break
+		}
+	}
+	return ev
+}
+
+func covered(ev []Evidence, tok Token, t *Text) bool {
+	os, oe := t.OrigRange(tok.Start, tok.End)
+	for _, e := range ev {
+		if os < e.End && e.Start < oe {
+			return true
+		}
+	}
+	return false
+}
+
+func countSource(ev []Evidence, src string) int {
+	n := 0
+	for _, e := range ev {
+		if e.Source == src {
+			n++
+		}
+	}
+	return n
+}
+
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }

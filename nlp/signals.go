@@ -1,0 +1,179 @@
+package nlp
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Signal is something staff and routing must notice: a real-name claim, a threat or
+// danger to life, many people affected, media exposure, a money amount, a time, a place.
+type Signal struct {
+	Type  string `json:"type"`
+	Text  string `json:"text"`            // as the user wrote it
+	Value string `json:"value,omitempty"` // money in yuan (2000, 30000000+), counts, date kinds
+	Start int    `json:"start"`           // byte range in the original text
+	End   int    `json:"end"`
+}
+
+// Signal types that routing and the dialogue rely on.
+const (
+	SignalRealName      = "real_name"
+	SignalAnonymous     = "anonymous"
+	SignalThreat        = "threat"
+	SignalDanger        = "danger_to_life"
+	SignalMass          = "mass"
+	SignalMedia         = "media"
+	SignalMoney         = "money"
+	SignalTime          = "time"
+	SignalPlace         = "place"
+	SignalCasualty      = "casualty"
+	SignalRepeatClaim   = "repeat_claim"
+	signalCountOfPeople = "count"
+)
+
+type signalsFile struct {
+	MassMinCount float64             `yaml:"mass_min_count"`
+	Phrases      map[string][]string `yaml:"phrases"`
+}
+
+type signalReader struct {
+	types   []string
+	phrases runeTrie // hit.cat indexes types
+	massMin float64
+}
+
+func newSignalReader(data []byte) (*signalReader, error) {
+	var f signalsFile
+	if err := decodeYAML("signals", data, &f); err != nil {
+		return nil, err
+	}
+	if f.MassMinCount <= 0 {
+		return nil, fmt.Errorf("signals: mass_min_count must be positive")
+	}
+	sr := &signalReader{phrases: newRuneTrie(), massMin: f.MassMinCount}
+	for typ, list := range f.Phrases {
+		idx := len(sr.types)
+		sr.types = append(sr.types, typ)
+		for _, p := range list {
+			sr.phrases.add(p, termHit{cat: idx})
+		}
+	}
+	if idx := sr.typeIndex(SignalTime); idx >= 0 {
+		for _, week := range []string{"上周", "上星期", "这周", "本周", "下周", "周", "星期", "礼拜", "上个礼拜"} {
+			for _, d := range []string{"一", "二", "三", "四", "五", "六", "日", "天"} {
+				sr.phrases.add(week+d, termHit{cat: idx})
+			}
+		}
+	}
+	return sr, nil
+}
+
+func (sr *signalReader) typeIndex(typ string) int {
+	for i, t := range sr.types {
+		if t == typ {
+			return i
+		}
+	}
+	return -1
+}
+
+func (sr *signalReader) read(t *Text, toks []Token) []Signal {
+	var out []Signal
+	add := func(typ string, s, e int, value string) {
+		os, oe := t.OrigRange(s, e)
+		out = append(out, Signal{Type: typ, Text: t.Span(s, e), Value: value, Start: os, End: oe})
+	}
+	norm := t.Norm
+	for i := 0; i < len(norm); {
+		if hits, end := sr.phrases.longest(norm, i); end > i {
+			add(sr.types[hits[0].cat], i, end, "")
+			i = end
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(norm[i:])
+		if isNumeralRune(r) || r == '上' {
+			if n, ok := readNumber(norm, i); ok {
+				if typ, end, value := sr.classifyNumber(norm, n); typ != "" {
+					add(typ, n.start, end, value)
+					i = end
+					continue
+				}
+				if n.end > i {
+					i = n.end
+					continue
+				}
+			}
+		}
+		i += size
+	}
+	for _, tok := range toks {
+		if tok.Pos == "ns" && utf8.RuneCountInString(tok.Text) >= 2 {
+			add(SignalPlace, tok.Start, tok.End, "")
+		}
+	}
+	return out
+}
+
+// classifyNumber decides what a number is by the word after it.
+func (sr *signalReader) classifyNumber(norm string, n number) (typ string, end int, value string) {
+	rest := norm[n.end:]
+	has := func(words ...string) (int, bool) {
+		for _, w := range words {
+			if strings.HasPrefix(rest, w) {
+				return len(w), true
+			}
+		}
+		return 0, false
+	}
+	lastBig := strings.HasSuffix(norm[n.start:n.end], "万") || strings.HasSuffix(norm[n.start:n.end], "亿")
+	if l, ok := has("块钱", "元钱", "元", "块", "圆"); ok {
+		return SignalMoney, n.end + l, formatAmount(n.value, n.approx)
+	}
+	if l, ok := has("户", "名", "位", "家", "个人", "人", "口人"); ok {
+		if n.value >= sr.massMin {
+			return SignalMass, n.end + l, formatAmount(n.value, n.approx)
+		}
+		return "", n.end, ""
+	}
+	if l, ok := has("年"); ok && n.value >= 1949 && n.value <= 2100 && !n.approx {
+		end = n.end + l
+		if m, ok := readNumber(norm, end); ok && strings.HasPrefix(norm[m.end:], "月") {
+			end = m.end + len("月")
+			if d, ok := readNumber(norm, end); ok && (strings.HasPrefix(norm[d.end:], "日") || strings.HasPrefix(norm[d.end:], "号")) {
+				end = d.end + len("日")
+			}
+		}
+		return SignalTime, end, "date"
+	}
+	if l, ok := has("月份", "月"); ok && n.value >= 1 && n.value <= 12 && !n.approx && !strings.HasPrefix(rest, "月以来") {
+		end = n.end + l
+		if d, ok := readNumber(norm, end); ok && (strings.HasPrefix(norm[d.end:], "日") || strings.HasPrefix(norm[d.end:], "号")) {
+			end = d.end + len("日")
+		}
+		return SignalTime, end, "date"
+	}
+	if l, ok := has("个多月", "个月", "多个月", "天", "年多", "年", "周", "个星期", "星期", "小时", "多小时", "分钟"); ok {
+		return SignalTime, n.end + l, "duration"
+	}
+	if l, ok := has("日", "号"); ok && n.value >= 1 && n.value <= 31 && !n.approx {
+		return SignalTime, n.end + l, "date"
+	}
+	if lastBig && n.value >= 1e4 {
+		// 收了三十万: an amount in 万 with no unit after it is money in complaints.
+		return SignalMoney, n.end, formatAmount(n.value, n.approx)
+	}
+	return "", n.end, ""
+}
+
+// hasSignal reports whether any signal of the given types is present.
+func hasSignal(signals []Signal, types ...string) bool {
+	for _, s := range signals {
+		for _, t := range types {
+			if s.Type == t {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,766 @@
+package nlp
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// Subject is the person a complaint is about (被反映人), as far as the text says.
+// Empty strings mean unknown. Name, Position and Unit quote the original text.
+type Subject struct {
+	Name     string `json:"name"`
+	Position string `json:"position"`
+	Unit     string `json:"unit"`
+	Rank     string `json:"rank"`
+}
+
+type subjectsFile struct {
+	Ranks []struct {
+		ID   string `yaml:"id"`
+		Name string `yaml:"name"`
+	} `yaml:"ranks"`
+	Titles          map[string][]string          `yaml:"titles"`
+	RelativeTitles  []string                     `yaml:"relative_titles"`
+	GovernmentUnits []string                     `yaml:"government_units"`
+	Levels          map[string]map[string]string `yaml:"levels"`
+	UnrankedTitles  []string                     `yaml:"unranked_titles"`
+	GenericTitles   []string                     `yaml:"generic_titles"`
+	UnitLevels      map[string]string            `yaml:"unit_levels"`
+	UnitSuffixes    []string                     `yaml:"unit_suffixes"`
+	NotLevels       []string                     `yaml:"not_levels"`
+	NotUnits        []string                     `yaml:"not_units"`
+	DeptStems       []string                     `yaml:"dept_stems"`
+	StemFollowers   []string                     `yaml:"stem_followers"`
+	Surnames        string                       `yaml:"surnames"`
+}
+
+// Rank is one step of the cadre ladder, lowest first.
+type Rank struct {
+	ID   string
+	Name string
+}
+
+// subjectReader extracts the subject and infers the rank from post and unit level.
+type subjectReader struct {
+	ranks     []Rank
+	rankIndex map[string]int
+	titles    runeTrie // post -> hit (cat = index into titleInfo)
+	titleInfo []titleInfo
+	levels    map[string]map[string]string
+	govUnits  []string
+	generic   map[string]bool
+	markers   []levelMarker // longest first
+	notLevels []string
+	suffixes  []string // longest first
+	notUnits  map[string]bool
+	stems     map[string]bool
+	followers []string
+	surnames  map[string]bool
+}
+
+type titleInfo struct {
+	text     string
+	rank     string // fixed rank, or ""
+	relative bool   // rank follows the unit held
+}
+
+type levelMarker struct{ word, level string }
+
+func newSubjectReader(data []byte) (*subjectReader, error) {
+	var f subjectsFile
+	if err := decodeYAML("subjects", data, &f); err != nil {
+		return nil, err
+	}
+	sr := &subjectReader{rankIndex: map[string]int{}, titles: newRuneTrie(), levels: f.Levels,
+		notLevels: f.NotLevels, surnames: map[string]bool{}}
+	for i, r := range f.Ranks {
+		sr.ranks = append(sr.ranks, Rank{ID: r.ID, Name: r.Name})
+		sr.rankIndex[r.ID] = i
+	}
+	addTitle := func(t titleInfo) {
+		sr.titles.add(t.text, termHit{cat: len(sr.titleInfo)})
+		sr.titleInfo = append(sr.titleInfo, t)
+	}
+	for rank, list := range f.Titles {
+		if _, ok := sr.rankIndex[rank]; !ok {
+			return nil, fmt.Errorf("subjects: titles: unknown rank %q", rank)
+		}
+		for _, t := range list {
+			addTitle(titleInfo{text: t, rank: rank})
+		}
+	}
+	for _, kind := range []string{unitGovernment, unitDepartment} {
+		row, ok := f.Levels[kind]
+		if !ok {
+			return nil, fmt.Errorf("subjects: levels.%s is missing", kind)
+		}
+		for level, rank := range row {
+			if _, ok := sr.rankIndex[rank]; !ok {
+				return nil, fmt.Errorf("subjects: levels.%s.%s: unknown rank %q", kind, level, rank)
+			}
+		}
+	}
+	for _, t := range f.RelativeTitles {
+		addTitle(titleInfo{text: t, relative: true})
+	}
+	for _, t := range f.UnrankedTitles {
+		addTitle(titleInfo{text: t})
+	}
+	sr.govUnits = f.GovernmentUnits
+	sr.generic = map[string]bool{}
+	for _, t := range f.GenericTitles {
+		sr.generic[t] = true
+	}
+	for w, lvl := range f.UnitLevels {
+		sr.markers = append(sr.markers, levelMarker{w, lvl})
+	}
+	sort.Slice(sr.markers, func(i, j int) bool {
+		return len(sr.markers[i].word) > len(sr.markers[j].word) ||
+			len(sr.markers[i].word) == len(sr.markers[j].word) && sr.markers[i].word < sr.markers[j].word
+	})
+	sr.suffixes = append(sr.suffixes, f.UnitSuffixes...)
+	sort.SliceStable(sr.suffixes, func(i, j int) bool { return len(sr.suffixes[i]) > len(sr.suffixes[j]) })
+	sr.stems = map[string]bool{}
+	for _, w := range f.DeptStems {
+		sr.stems[w] = true
+	}
+	sr.followers = f.StemFollowers
+	sr.notUnits = map[string]bool{}
+	for _, w := range f.NotUnits {
+		sr.notUnits[w] = true
+	}
+	for _, s := range strings.Fields(f.Surnames) {
+		sr.surnames[s] = true
+	}
+	return sr, nil
+}
+
+// rankAtLeast reports whether rank a is at or above rank b; unknown ranks never are.
+func (sr *subjectReader) rankAtLeast(a, b string) bool {
+	ia, oka := sr.rankIndex[a]
+	ib, okb := sr.rankIndex[b]
+	return oka && okb && ia >= ib
+}
+
+type span struct{ start, end int } // byte range in Text.Norm
+
+type titleMention struct {
+	span
+	info titleInfo
+}
+
+type unitMention struct {
+	span
+	level string
+	kind  string // unitGovernment or unitDepartment
+}
+
+const (
+	unitGovernment = "government"
+	unitDepartment = "department"
+)
+
+type nameMention struct {
+	span
+	viaTitle bool // 王局长: the name is only a surname before a post
+}
+
+// read extracts the subject. conduct holds the byte ranges of conduct words found by the
+// classifier: the post they describe is most likely the subject's.
+func (sr *subjectReader) read(t *Text, toks []Token, conduct []span) Subject {
+	norm := t.Norm
+	units := sr.findUnits(norm, toks)
+	titles := dropInside(sr.findTitles(norm), units)
+	names := sr.findNames(norm, toks, titles)
+
+	var subj Subject
+	title, hasTitle := sr.pickTitle(norm, titles, units, names, conduct)
+	if hasTitle {
+		for _, find := range []func(string, []Token, titleMention) (unitMention, bool){sr.placeBefore, sr.unitInTitle} {
+			if u, ok := find(norm, toks, title); ok {
+				units = append(units, u)
+				break
+			}
+		}
+	}
+	unit, hasUnit := pickUnit(norm, units, title, hasTitle)
+	if hasTitle {
+		subj.Position = t.Span(title.start, title.end)
+	}
+	if hasUnit {
+		subj.Unit = t.Span(unit.start, unit.end)
+	}
+	if n, ok := pickName(names, title, hasTitle); ok {
+		subj.Name = t.Span(n.start, n.end)
+	}
+	if hasTitle {
+		if !hasUnit {
+			unit = unitMention{}
+		}
+		subj.Rank = sr.rankOf(title.info, unit)
+	}
+	return subj
+}
+
+// placeBefore reads a village or town named right before a post as the subject's unit
+// when no unit stands there already: 李家村村主任 → 李家村, 城关镇副镇长 → 城关镇.
+func (sr *subjectReader) placeBefore(norm string, toks []Token, title titleMention) (unitMention, bool) {
+	i := -1
+	for k, t := range toks {
+		if t.End == title.start {
+			i = k
+		}
+	}
+	if i < 0 {
+		return unitMention{}, false
+	}
+	end := i
+	if toks[i].Text == "的" && i > 0 {
+		end = i - 1
+	}
+	start := end
+	for start >= 0 {
+		t := toks[start]
+		if t.Pos == "ns" || sr.isMarker(t.Text) || utf8.RuneCountInString(t.Text) >= 2 && placeNamePos[t.Pos] && !nonUnitNoun[t.Text] && !sr.isNotLevel(t.Text) {
+			start--
+			continue
+		}
+		break
+	}
+	start++
+	if start > end {
+		return unitMention{}, false
+	}
+	sp := span{toks[start].Start, toks[end].End}
+	name := norm[sp.start:sp.end]
+	level := ""
+	for _, m := range sr.markers {
+		if strings.HasSuffix(name, m.word) {
+			level = m.level
+			break
+		}
+	}
+	if level == "" || utf8.RuneCountInString(name) < 2 || sr.isMarker(name) {
+		return unitMention{}, false
+	}
+	return unitMention{sp, level, unitGovernment}, true
+}
+
+// placeNamePos: gse tags that village and town names come with (李家/nrfg 村).
+var placeNamePos = map[string]bool{"n": true, "nr": true, "nrfg": true, "nrt": true, "nz": true}
+
+// unitInTitle reads the unit a post carries in its own words: 县教育局长 → 县教育局
+// (the post 局长 took the 局), 街道办主任 → 街道办, 村委会主任 → 村委会.
+func (sr *subjectReader) unitInTitle(norm string, toks []Token, title titleMention) (unitMention, bool) {
+	text := norm[title.start:title.end]
+	first, size := utf8.DecodeRuneInString(text)
+	if isSuffixOnly(sr, string(first)) {
+		// Walk back over the unit's other words, as findUnits would.
+		i := -1
+		for k, t := range toks {
+			if t.End == title.start {
+				i = k
+			}
+		}
+		start := -1
+		for ; i >= 0; i-- {
+			ok, _ := sr.isUnitPart(toks[i], Token{Text: string(first)})
+			if !ok {
+				break
+			}
+			start = toks[i].Start
+		}
+		if start >= 0 {
+			sp := span{start, title.start + size}
+			return unitMention{sp, sr.levelOfText(norm[sp.start:sp.end]), sr.unitKind(norm[sp.start:sp.end])}, true
+		}
+		return unitMention{}, false
+	}
+	for _, g := range sr.govUnits {
+		if strings.HasPrefix(text, g) && len(g) < len(text) && utf8.RuneCountInString(g) >= 2 {
+			sp := span{title.start, title.start + len(g)}
+			return unitMention{sp, sr.levelOfText(g), unitGovernment}, true
+		}
+	}
+	return unitMention{}, false
+}
+
+// levelOfText reads a level from a unit name's first place word (县教育局 → county).
+func (sr *subjectReader) levelOfText(name string) string {
+	for _, m := range sr.markers {
+		if strings.HasPrefix(name, m.word) && !sr.startsNotLevel(name) {
+			return m.level
+		}
+	}
+	return ""
+}
+
+func (sr *subjectReader) isMarker(w string) bool {
+	for _, m := range sr.markers {
+		if w == m.word {
+			return true
+		}
+	}
+	return false
+}
+
+func (sr *subjectReader) rankOf(ti titleInfo, u unitMention) string {
+	if !ti.relative {
+		return ti.rank
+	}
+	row := sr.levels[unitDepartment]
+	if u.kind == unitGovernment {
+		row = sr.levels[unitGovernment]
+	}
+	if r, ok := row[u.level]; ok && u.level != "" {
+		return r
+	}
+	return row["default"]
+}
+
+func (sr *subjectReader) unitKind(name string) string {
+	for _, g := range sr.govUnits {
+		if strings.HasSuffix(name, g) {
+			return unitGovernment
+		}
+	}
+	return unitDepartment
+}
+
+func (sr *subjectReader) findTitles(norm string) []titleMention {
+	var out []titleMention
+	for i := 0; i < len(norm); {
+		hits, end := sr.titles.longest(norm, i)
+		if end > i {
+			st := i
+			if strings.HasSuffix(norm[:i], "副") && !strings.HasPrefix(hits[0].textOf(sr), "副") {
+				st -= len("副")
+			}
+			out = append(out, titleMention{span{st, end}, sr.titleInfo[hits[0].cat]})
+			i = end
+			continue
+		}
+		_, size := utf8.DecodeRuneInString(norm[i:])
+		i += size
+	}
+	return out
+}
+
+func (h termHit) textOf(sr *subjectReader) string { return sr.titleInfo[h.cat].text }
+
+// findUnits looks for words ending in a unit suffix (局, 所, 中心 …) or tagged as units
+// in our dictionary, then grows each one leftwards over place and organisation words:
+// 我们镇的农经站 gives 农经站, 反映区人社局 gives 区人社局.
+func (sr *subjectReader) findUnits(norm string, toks []Token) []unitMention {
+	var out []unitMention
+	for j := 0; j < len(toks); j++ {
+		if !sr.isUnitEnd(toks[j]) && !sr.isStemUnit(norm, toks[j]) {
+			continue
+		}
+		// A unit followed directly by more unit words (县政府 办公室) ends later.
+		end := j
+		for end+1 < len(toks) && sr.isUnitEnd(toks[end+1]) && isSuffixOnly(sr, toks[end+1].Text) {
+			end++
+		}
+		i, singles := j, 0
+		for i > 0 && toks[end].End-toks[i-1].Start <= 36 {
+			ok, single := sr.isUnitPart(toks[i-1], toks[i])
+			if !ok || single && singles == 2 {
+				break
+			}
+			if single {
+				singles++
+			}
+			i--
+		}
+		// A bare 局 or 中心 with nothing before it names no unit.
+		if i == j && genericUnitWord[toks[j].Text] {
+			j = end
+			continue
+		}
+		sp := span{toks[i].Start, toks[end].End}
+		if sr.notUnits[norm[sp.start:sp.end]] {
+			j = end
+			continue
+		}
+		u := unitMention{sp, sr.levelOf(toks[i : end+1]), sr.unitKind(norm[sp.start:sp.end])}
+		// 县公安局 交警大队 车管所: a longer name that takes in the previous one replaces it.
+		for len(out) > 0 && u.start <= out[len(out)-1].start {
+			out = out[:len(out)-1]
+		}
+		out = append(out, u)
+		j = end
+	}
+	return out
+}
+
+// isStemUnit: a department as people name it, 环保那边 or 医保窗口.
+func (sr *subjectReader) isStemUnit(norm string, t Token) bool {
+	if !sr.stems[t.Text] {
+		return false
+	}
+	for _, f := range sr.followers {
+		if strings.HasPrefix(norm[t.End:], f) {
+			return true
+		}
+	}
+	return false
+}
+
+func isSuffixOnly(sr *subjectReader, w string) bool {
+	for _, s := range sr.suffixes {
+		if w == s {
+			return true
+		}
+	}
+	return false
+}
+
+// genericUnitWord: suffixes that are no unit on their own.
+var genericUnitWord = map[string]bool{
+	"科": true, "室": true, "庭": true, "馆": true, "组": true, "街道": true, "部门": true, "机关": true,
+	"局": true, "所": true, "站": true, "办": true, "委": true, "厅": true, "院": true, "部": true, "处": true,
+	"队": true, "中心": true, "政府": true, "委员会": true, "大队": true, "中队": true, "支队": true, "大厅": true,
+}
+
+// notUnitWord: common words that end like a unit but are none.
+var notUnitWord = map[string]bool{
+	"现场": true, "广场": true, "立场": true, "当场": true, "战场": true, "操场": true, "下场": true, "官场": true,
+	"在场": true, "出场": true, "到场": true, "市场": true, "商店": true, "书店": true, "工厂": true, "厂": true,
+	"店": true, "矿": true, "场": true, "平台": true, "机构": true,
+	"住所": true, "场所": true, "厕所": true, "到处": true, "好处": true, "怎么办": true, "咋办": true,
+	"承办": true, "督办": true, "交办": true, "转办": true, "直办": true, "车站": true, "网站": true,
+	"学科": true, "本科": true, "专科": true, "百科": true, "前科": true, "理科": true, "文科": true, "工科": true,
+	"会议室": true, "值班室": true, "教室": true, "卧室": true, "地下室": true, "休息室": true, "茶室": true, "包间": true,
+	"家庭": true, "出庭": true, "开庭": true, "门庭": true, "饭馆": true, "宾馆": true, "茶馆": true, "旅馆": true,
+	"小组": true, "一组": true, "二组": true, "三组": true, "分组": true, "组织": true, "班组": true,
+	"补办": true, "代办": true, "申办": true, "开办": true, "举办": true, "操办": true, "查办": true, "包办": true,
+	"排队": true, "插队": true, "全部": true, "内部": true, "外部": true, "干部": true, "局部": true,
+}
+
+func (sr *subjectReader) isUnitEnd(t Token) bool {
+	if notUnitWord[t.Text] {
+		return false
+	}
+	if t.Pos == "nt" {
+		return true
+	}
+	switch t.Pos {
+	case "nnt", "l", "i", "d", "r", "p", "u", "uj", "ul", "m", "q", "a", "ad":
+		if !genericUnitWord[t.Text] { // 所 may come tagged as a conjunction
+			return false
+		}
+	}
+	r, _ := utf8.DecodeRuneInString(t.Text)
+	if !isHan(r) {
+		return false
+	}
+	for _, s := range sr.suffixes {
+		if strings.HasSuffix(t.Text, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// isUnitPart: may tok, standing left of next, belong to the same unit name? single
+// reports a one-character word (县 文 旅 局), of which a name takes at most two.
+func (sr *subjectReader) isUnitPart(tok, next Token) (ok, single bool) {
+	if sr.isNotLevel(tok.Text) || nonUnitNoun[tok.Text] {
+		return false, false
+	}
+	for _, m := range sr.markers {
+		if tok.Text == m.word {
+			return true, false
+		}
+	}
+	n := utf8.RuneCountInString(tok.Text)
+	switch tok.Pos {
+	case "nt", "ns", "nis", "j", "nz":
+		return true, false
+	case "n", "vn", "an", "ng", "nr", "b":
+		if n >= 2 {
+			return true, false // nouns make up names: 市场 监管局, 农村 信用社
+		}
+	case "nnt", "v", "l", "a":
+		// 交警 中队, 登记 中心, 健康 委员会: a post, verb or adjective right before a bare
+		// suffix is part of the name.
+		if n >= 2 && isSuffixOnly(sr, next.Text) {
+			return true, false
+		}
+		return false, false
+	}
+	if r, _ := utf8.DecodeRuneInString(tok.Text); n == 1 && isHan(r) && !strings.ContainsRune(unitStopChars, r) {
+		switch tok.Pos {
+		case "n", "ng", "zg", "vn", "j", "b", "ns", "nz", "c":
+			return true, true
+		}
+	}
+	return false, false
+}
+
+// unitStopChars never start or sit inside a unit name.
+const unitStopChars = "的了在我你他她它们是把被给向到去找说和与跟对从让叫这那个人事钱话家门车地路房水有没不也都就还又"
+
+// Nouns that sit next to unit names without being part of them.
+var nonUnitNoun = map[string]bool{
+	"女儿": true, "儿子": true, "父亲": true, "母亲": true, "老婆": true, "家人": true, "亲戚": true, "朋友": true,
+	"问题": true, "群众": true, "村民": true, "老百姓": true, "事情": true, "材料": true, "时候": true,
+	"工作": true, "领导": true, "人员": true, "孩子": true, "家长": true, "老人": true, "地方": true,
+	"情况": true, "电话": true, "门口": true, "附近": true, "旁边": true, "对面": true, "里面": true,
+	"今年": true, "去年": true, "现在": true, "昨天": true, "今天": true, "上午": true, "下午": true,
+	"工作人员": true, "举报": true, "反映": true, "投诉": true,
+}
+
+func (sr *subjectReader) isNotLevel(w string) bool {
+	for _, n := range sr.notLevels {
+		if w == n {
+			return true
+		}
+	}
+	return false
+}
+
+// levelOf reads the unit's level from its most specific place word: 县住建局 → county,
+// 城关镇派出所 → township; 市场监管局 has none.
+func (sr *subjectReader) levelOf(toks []Token) string {
+	level := ""
+	for _, t := range toks {
+		if sr.isNotLevel(t.Text) {
+			continue
+		}
+		for _, m := range sr.markers {
+			hit := t.Text == m.word ||
+				(strings.HasSuffix(t.Text, m.word) && (t.Pos == "ns" || t.Pos == "nt")) ||
+				(strings.HasPrefix(t.Text, m.word) && t.Pos == "nt" && !sr.startsNotLevel(t.Text))
+			if hit {
+				level = m.level
+				break
+			}
+		}
+	}
+	return level
+}
+
+func (sr *subjectReader) startsNotLevel(w string) bool {
+	for _, n := range sr.notLevels {
+		if strings.HasPrefix(w, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// findNames finds 张某 / 李某某 forms, 王局长 forms (surname before a post), and
+// full names standing right next to a post (村支书李建国).
+func (sr *subjectReader) findNames(norm string, toks []Token, titles []titleMention) []nameMention {
+	var out []nameMention
+	for i := 0; i < len(norm); {
+		r, size := utf8.DecodeRuneInString(norm[i:])
+		if !isHan(r) {
+			i += size
+			continue
+		}
+		sn := sr.surnameAt(norm, i)
+		if sn > 0 {
+			j := i + sn
+			k := j
+			for n := 0; n < 2 && strings.HasPrefix(norm[k:], "某"); n++ {
+				k += len("某")
+			}
+			if k > j && !sr.precededBySelf(norm, i) {
+				// 张某华: a given-name character may follow the 某.
+				out = append(out, nameMention{span: span{i, k}})
+				i = k
+				continue
+			}
+		}
+		i += size
+	}
+	for _, tm := range titles {
+		// 王局长: a surname standing as its own word right before the post (not 和 in 和村干部).
+		for _, t := range toks {
+			if t.End == tm.start && sr.surnames[t.Text] && !functionPos[t.Pos] {
+				out = append(out, nameMention{span: span{t.Start, t.End}, viaTitle: true})
+			}
+		}
+		// 陈书记 cut as one name word: the surname is what precedes the post inside it.
+		for _, t := range toks {
+			if t.End == tm.end && t.Start < tm.start && t.Pos == "nr" && sr.surnames[norm[t.Start:tm.start]] {
+				out = append(out, nameMention{span: span{t.Start, tm.start}, viaTitle: true})
+			}
+		}
+		// 村支书李建国: a person-name token right after the post.
+		for _, t := range toks {
+			if t.Start == tm.end && t.Pos == "nr" && utf8.RuneCountInString(t.Text) >= 2 && utf8.RuneCountInString(t.Text) <= 3 && sr.surnameAt(norm, t.Start) > 0 {
+				out = append(out, nameMention{span: span{t.Start, t.End}})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
+	return out
+}
+
+// functionPos are gse tags of words that cannot be a surname: conjunctions,
+// prepositions, adverbs, pronouns, particles, verbs.
+var functionPos = map[string]bool{"c": true, "p": true, "d": true, "r": true, "u": true, "uj": true, "ul": true, "v": true, "m": true}
+
+func (sr *subjectReader) surnameAt(norm string, i int) int {
+	for _, n := range []int{6, 3} { // two-character, then one-character surnames
+		if i+n <= len(norm) && sr.surnames[norm[i:i+n]] {
+			return n
+		}
+	}
+	return 0
+}
+
+// precededBySelf: 我叫张某 names the reporter, not the subject.
+func (sr *subjectReader) precededBySelf(norm string, i int) bool {
+	before := norm[:i]
+	return strings.HasSuffix(before, "我叫") || strings.HasSuffix(before, "本人") || strings.HasSuffix(before, "我是")
+}
+
+func lastRune(s string) rune {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r
+}
+
+// dropInside removes posts that are part of a unit's name (委员 in 卫生健康委员会, 交警 in
+// 交警大队) rather than a person.
+func dropInside(titles []titleMention, units []unitMention) []titleMention {
+	out := titles[:0]
+	for _, t := range titles {
+		inside := false
+		for _, u := range units {
+			if u.start <= t.start && t.end <= u.end && (t.end < u.end || t.start > u.start) {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// conductReach is how far (bytes, about 12 characters) after a post a conduct word may
+// stand and still describe its holder.
+const conductReach = 36
+
+// pickTitle prefers a post next to a name or a unit, and skips the reporter's own
+// (我是社区工作人员).
+func (sr *subjectReader) pickTitle(norm string, titles []titleMention, units []unitMention, names []nameMention, conduct []span) (titleMention, bool) {
+	best, bestScore := titleMention{}, -1<<30
+	for i, tm := range titles {
+		score := -i // earlier is better, all else equal
+		before := norm[:tm.start]
+		if strings.HasSuffix(before, "我是") || strings.HasSuffix(before, "我是一名") || strings.HasSuffix(before, "我是一个") ||
+			strings.HasSuffix(before, "作为") || strings.HasSuffix(before, "我是社区") || strings.HasSuffix(before, "我是村") {
+			score -= 100
+		}
+		for _, n := range names {
+			if n.end == tm.start || n.start == tm.end {
+				score += 30
+			}
+		}
+		for _, u := range units {
+			if u.end == tm.start || u.end+len("的") == tm.start && strings.HasPrefix(norm[u.end:], "的") {
+				score += 20
+			}
+		}
+		// The post whose holder the conduct words describe: 窗口人员态度恶劣.
+		for _, c := range conduct {
+			if c.start >= tm.end && c.start-tm.end <= conductReach {
+				score += 10
+				break
+			}
+		}
+		if sr.generic[tm.info.text] {
+			score -= 40 // 工作人员, 领导: any named post is the better reading
+		}
+		if score > bestScore {
+			best, bestScore = tm, score
+		}
+	}
+	return best, bestScore > -90
+}
+
+// pickUnit prefers the unit the chosen post belongs to; otherwise the first public
+// body named, passing over one the reporter only turned to (向县纪委反映) or was merely
+// at (我在县医院看病，医保局不给报销) when another is named.
+func pickUnit(norm string, units []unitMention, title titleMention, hasTitle bool) (unitMention, bool) {
+	if len(units) == 0 {
+		return unitMention{}, false
+	}
+	if hasTitle {
+		for _, u := range units {
+			if u.end == title.start || u.end+len("的") == title.start && strings.HasPrefix(norm[u.end:], "的") {
+				return u, true
+			}
+		}
+	}
+	for _, strict := range []bool{true, false} {
+		for _, u := range units {
+			name := norm[u.start:u.end]
+			if isAddressee(norm, u) || strict && (!isPublicBody(name) || len(units) > 1 && isWhereabouts(norm, u)) {
+				continue
+			}
+			return u, true
+		}
+	}
+	return units[0], true
+}
+
+// isWhereabouts: the reporter was at the unit (我在县医院住院), which says where, not who.
+func isWhereabouts(norm string, u unitMention) bool {
+	before := norm[:u.start]
+	return strings.HasSuffix(before, "我在") || strings.HasSuffix(before, "我们在") || strings.HasSuffix(before, "在")
+}
+
+// isAddressee: a discipline or petition body the citizen turned to (向县纪委反映) rather
+// than one complained about (县纪委不回复).
+func isAddressee(norm string, u unitMention) bool {
+	name := norm[u.start:u.end]
+	if !strings.Contains(name, "纪委") && !strings.Contains(name, "监委") && !strings.HasSuffix(name, "信访局") && !strings.Contains(name, "12345") {
+		return false
+	}
+	before := norm[:u.start]
+	for _, p := range []string{"向", "给", "找", "到", "去", "打"} {
+		if strings.HasSuffix(before, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// isPublicBody: a public organ rather than a shop or company (加油站, 某公司), which
+// matters when a complaint names both the wrongdoer's business and the office.
+func isPublicBody(u string) bool {
+	for _, s := range []string{"公司", "银行", "加油站", "超市", "饭店", "酒店", "厂", "店", "物业", "开发商", "商家", "平台",
+		"机构", "商场", "餐馆", "药店", "网吧", "驾校", "诊所", "作坊", "工地", "矿", "场"} {
+		if strings.HasSuffix(u, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// pickName prefers a name next to the chosen post, then the first 张某 form.
+func pickName(names []nameMention, title titleMention, hasTitle bool) (nameMention, bool) {
+	if hasTitle {
+		for _, n := range names {
+			if n.end == title.start || n.start == title.end {
+				return n, true
+			}
+		}
+	}
+	for _, n := range names {
+		if !n.viaTitle {
+			return n, true
+		}
+	}
+	return nameMention{}, false
+}
