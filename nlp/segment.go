@@ -2,6 +2,7 @@ package nlp
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-ego/gse"
 )
@@ -46,6 +47,33 @@ func (s *segmenter) Cut(text string) []Token {
 			continue
 		}
 		toks = append(toks, Token{Text: text[st:en], Pos: segs[i].Token().Pos(), Start: st, End: en})
+	}
+	return s.unglue(toks, text)
+}
+
+// glueRunes end unit names and often get glued to the next word by the shortest path
+// (派出所说 → 派出 / 所说).
+const glueRunes = "所局站院办队委厅处科社"
+
+// unglue re-cuts prev|c+rest as prev+c|rest when the dictionary knows prev+c as a
+// name (派出所, 信用社), so the unit survives segmentation.
+func (s *segmenter) unglue(toks []Token, text string) []Token {
+	for i := 1; i < len(toks); i++ {
+		t := toks[i]
+		c, size := utf8.DecodeRuneInString(t.Text)
+		if size == len(t.Text) || !strings.ContainsRune(glueRunes, c) {
+			continue
+		}
+		prev := toks[i-1]
+		joined := text[prev.Start : t.Start+size]
+		_, pos, ok := s.seg.Dict.Find([]byte(joined))
+		if !ok || (pos != "nt" && pos != "n" && pos != "j") {
+			continue
+		}
+		rest := text[t.Start+size : t.End]
+		_, restPos, _ := s.seg.Dict.Find([]byte(rest))
+		toks[i-1] = Token{Text: joined, Pos: pos, Start: prev.Start, End: t.Start + size}
+		toks[i] = Token{Text: rest, Pos: restPos, Start: t.Start + size, End: t.End}
 	}
 	return toks
 }
