@@ -3,7 +3,6 @@ package nlp
 import (
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // Options replaces built-in data. Zero values keep the defaults embedded in the binary.
@@ -119,7 +118,7 @@ func (a *Analyzer) train(corpus []Example, cfg trainConfig) (*model, error) {
 		docs[i] = extractFeatures(t.Norm, a.seg.Cut(t.Norm), a.lex.find(t.Norm), len(a.lex.cats))
 		labels[i] = c
 	}
-	return trainModel(docs, labels, len(a.lex.cats), cfg), nil
+	return trainModel(docs, labels, len(a.lex.cats), cfg)
 }
 
 // Categories lists the conduct categories in the lexicon's order.
@@ -139,7 +138,7 @@ func (a *Analyzer) Analyze(text string) (*Result, error) {
 		return nil, ErrTooLong
 	}
 	t := a.norm.Normalize(text)
-	if strings.TrimSpace(t.Norm) == "" {
+	if t.Norm == "" { // normalisation trims spaces, so blank input ends up empty
 		return nil, ErrNoText
 	}
 	toks := a.seg.Cut(t.Norm)
@@ -159,7 +158,7 @@ func (a *Analyzer) Analyze(text string) (*Result, error) {
 		res.Scores[a.lex.cats[i].ID] = round4(p)
 	}
 	for _, tok := range toks {
-		if strings.TrimSpace(tok.Text) != "" {
+		if tok.Text != " " {
 			res.Words = append(res.Words, tok.Text)
 		}
 	}

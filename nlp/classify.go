@@ -28,6 +28,11 @@ type classification struct {
 	evidence []Evidence
 }
 
+type scored struct {
+	tok Token
+	w   float32
+}
+
 const (
 	maxModelEvidence = 3
 	minModelWeight   = 1.5 // nats above the average category before a model word is shown as evidence
@@ -62,18 +67,12 @@ func (c *classifier) evidence(t *Text, f docFeatures, matches []lexMatch, probs 
 		os, oe := t.OrigRange(m.start, m.end)
 		ev = append(ev, Evidence{Category: c.lex.cats[m.cat].ID, Text: t.Span(m.start, m.end), Source: "lexicon", Start: os, End: oe})
 	}
-	type scored struct {
-		tok Token
-		w   float32
-	}
 	var cands []scored
-	words := map[string]bool{}
 	for _, tok := range f.words {
-		if words[tok.Text] || len(tok.Text) < 6 { // single characters explain nothing
+		if len(tok.Text) < 6 { // single characters explain nothing
 			continue
 		}
-		words[tok.Text] = true
-		if w := c.model.wordWeight(tok.Text, primary); w >= minModelWeight {
+		if w := c.model.wordWeight(tok.Text, primary); w >= minModelWeight && !hasWord(cands, tok.Text) {
 			cands = append(cands, scored{tok, w})
 		}
 	}
@@ -90,6 +89,15 @@ func (c *classifier) evidence(t *Text, f docFeatures, matches []lexMatch, probs 
 		}
 	}
 	return ev
+}
+
+func hasWord(cands []scored, w string) bool {
+	for _, c := range cands {
+		if c.tok.Text == w {
+			return true
+		}
+	}
+	return false
 }
 
 func covered(ev []Evidence, tok Token, t *Text) bool {

@@ -15,7 +15,7 @@ type docFeatures struct {
 }
 
 func extractFeatures(norm string, toks []Token, matches []lexMatch, nCat int) docFeatures {
-	f := docFeatures{lex: make([]float64, nCat)}
+	f := docFeatures{lex: make([]float64, nCat), words: make([]Token, 0, len(toks)), bigrams: make([]uint64, 0, len(norm)/3)}
 	for _, t := range toks {
 		if r, _ := utf8.DecodeRuneInString(t.Text); isHan(r) {
 			f.words = append(f.words, t)
@@ -26,8 +26,7 @@ func extractFeatures(norm string, toks []Token, matches []lexMatch, nCat int) do
 	for i, r := range norm {
 		if isHan(r) {
 			if prevAt >= 0 {
-				f.bigrams = append(f.bigrams, uint64(uint32(prev))<<32|uint64(uint32(r)))
-				f.bigramAt = append(f.bigramAt, prevAt)
+				f.bigrams = append(f.bigrams, pairKey(prev, r))
 			}
 			prev, prevAt = r, i
 			continue

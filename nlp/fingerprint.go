@@ -32,30 +32,47 @@ func (f *Fingerprint) UnmarshalText(b []byte) error {
 func Distance(a, b Fingerprint) int { return bits.OnesCount64(uint64(a) ^ uint64(b)) }
 
 // simhash weighs each Chinese word by its length (longer words say more than particles).
+// Per bit it counts the weight of words whose hash has the bit set, four bits at a time
+// in 16-bit lanes; a bit of the fingerprint is set when that weight is over half.
 func simhash(words []Token) Fingerprint {
-	var acc [64]int
+	var lanes [16]uint64 // lanes[k] holds bits 4k..4k+3, one 16-bit counter each
+	total := 0
 	for _, w := range words {
 		n := utf8.RuneCountInString(w.Text)
 		if n < 2 {
 			continue
 		}
+		if total+n > 0xFFFF {
+			break // counters are 16 bits; texts are capped far below this many characters
+		}
+		total += n
 		v := fnv64a(w.Text)
-		for b := 0; b < 64; b++ {
-			if v&(1<<b) != 0 {
-				acc[b] += n
-			} else {
-				acc[b] -= n
-			}
+		for k := 0; k < 16; k++ {
+			lanes[k] += spreadNibble[(v>>(4*k))&15] * uint64(n)
 		}
 	}
 	var f uint64
-	for b := 0; b < 64; b++ {
-		if acc[b] > 0 {
-			f |= 1 << b
+	for k := 0; k < 16; k++ {
+		for j := 0; j < 4; j++ {
+			if count := int(lanes[k] >> (16 * j) & 0xFFFF); 2*count > total {
+				f |= 1 << (4*k + j)
+			}
 		}
 	}
 	return Fingerprint(f)
 }
+
+// spreadNibble[x] puts bit j of x into the low bit of 16-bit lane j.
+var spreadNibble = func() (t [16]uint64) {
+	for x := range t {
+		for j := 0; j < 4; j++ {
+			if x&(1<<j) != 0 {
+				t[x] |= 1 << (16 * j)
+			}
+		}
+	}
+	return t
+}()
 
 // fnv64a is FNV-1a over the word's bytes, inline to avoid an allocation per word.
 func fnv64a(s string) uint64 {

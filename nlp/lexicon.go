@@ -68,18 +68,11 @@ func newLexicon(data []byte) (*lexicon, error) {
 // term at each position.
 func (lx *lexicon) find(norm string) []lexMatch {
 	var out []lexMatch
-	for i := 0; i < len(norm); {
-		hits, end := lx.trie.longest(norm, i)
-		if end > i {
-			for _, h := range hits {
-				out = append(out, lexMatch{termHit: h, start: i, end: end})
-			}
-			i = end
-			continue
+	lx.trie.scan(norm, func(hits []termHit, start, end int) {
+		for _, h := range hits {
+			out = append(out, lexMatch{termHit: h, start: start, end: end})
 		}
-		_, size := utf8.DecodeRuneInString(norm[i:])
-		i += size
-	}
+	}, nil)
 	return out
 }
 
@@ -88,15 +81,21 @@ type runeTrie struct {
 	next  map[uint64]int32
 	hits  [][]termHit // by node; nil when no term ends there
 	nodes int32
+	first []uint64 // bit set of runes < 0x10000 that start a term: most positions stop here
 }
 
 func newRuneTrie() runeTrie {
-	return runeTrie{next: map[uint64]int32{}, hits: [][]termHit{nil}, nodes: 1}
+	return runeTrie{next: map[uint64]int32{}, hits: [][]termHit{nil}, nodes: 1, first: make([]uint64, 0x10000/64)}
 }
 
 func trieKey(node int32, r rune) uint64 { return uint64(node)<<32 | uint64(uint32(r)) }
 
 func (t *runeTrie) add(term string, h termHit) {
+	if r, _ := utf8.DecodeRuneInString(term); r < 0x10000 {
+		t.first[r/64] |= 1 << (r % 64)
+	} else {
+		t.first = nil // a term starts outside the BMP: no fast rejection
+	}
 	node := int32(0)
 	for _, r := range term {
 		k := trieKey(node, r)
@@ -110,6 +109,12 @@ func (t *runeTrie) add(term string, h termHit) {
 		node = child
 	}
 	t.hits[node] = append(t.hits[node], h)
+}
+
+// mayStart is the cheap, inlinable test that most positions fail: can a term start
+// with r at all?
+func (t *runeTrie) mayStart(r rune) bool {
+	return t.first == nil || r >= 0x10000 || t.first[r/64]&(1<<(r%64)) != 0
 }
 
 // longest returns the hits of the longest term starting at byte i and its end.
@@ -129,4 +134,26 @@ func (t *runeTrie) longest(s string, i int) ([]termHit, int) {
 		}
 	}
 	return best, end
+}
+
+// scan calls match for the longest term at each position where one starts, skipping
+// past it, and other (if set) at every other character position.
+func (t *runeTrie) scan(s string, match func(hits []termHit, start, end int), other func(i int) int) {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if t.mayStart(r) {
+			if hits, end := t.longest(s, i); end > i {
+				match(hits, i, end)
+				i = end
+				continue
+			}
+		}
+		if other != nil {
+			if next := other(i); next > i {
+				i = next
+				continue
+			}
+		}
+		i += size
+	}
 }

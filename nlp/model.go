@@ -1,6 +1,9 @@
 package nlp
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // model is a multinomial Naive Bayes over the words and character pairs of a text,
 // plus the lexicon's weight per category as an additive prior. On a corpus of a few
@@ -9,9 +12,7 @@ import "math"
 // can be shown as evidence.
 type model struct {
 	nClass    int
-	words     map[string]int32
-	bigrams   map[uint64]int32
-	logp      []float32 // feature × class: log P(feature | class)
+	features  *featureTable // wordKey / pairKey -> log P(feature | class) per class
 	lexWeight float64
 }
 
@@ -22,69 +23,54 @@ type trainConfig struct {
 
 var defaultTrainConfig = trainConfig{alpha: 0.5, lexWeight: 3}
 
-func trainModel(docs []docFeatures, labels []int, nClass int, cfg trainConfig) *model {
-	m := &model{nClass: nClass, words: map[string]int32{}, bigrams: map[uint64]int32{}, lexWeight: cfg.lexWeight}
-	var counts []float64 // feature × class
+func trainModel(docs []docFeatures, labels []int, nClass int, cfg trainConfig) (*model, error) {
+	if nClass > maxClasses {
+		return nil, fmt.Errorf("%d categories: at most %d are supported", nClass, maxClasses)
+	}
+	m := &model{nClass: nClass, features: newFeatureTable(1<<12, nClass), lexWeight: cfg.lexWeight}
 	total := make([]float64, nClass)
-	bump := func(idx int32, c int) {
-		counts[int(idx)*nClass+c]++
-		total[c]++
-	}
-	grow := func() int32 {
-		counts = append(counts, make([]float64, nClass)...)
-		return int32(len(counts)/nClass - 1)
-	}
 	for d, f := range docs {
+		c := labels[d]
 		for _, t := range f.words {
-			idx, ok := m.words[t.Text]
-			if !ok {
-				idx = grow()
-				m.words[t.Text] = idx
-			}
-			bump(idx, labels[d])
+			m.features.getOrAdd(wordKey(t.Text))[c]++
 		}
 		for _, bg := range f.bigrams {
-			idx, ok := m.bigrams[bg]
-			if !ok {
-				idx = grow()
-				m.bigrams[bg] = idx
-			}
-			bump(idx, labels[d])
+			m.features.getOrAdd(bg)[c]++
 		}
+		total[c] += float64(len(f.words) + len(f.bigrams))
 	}
-	vocab := float64(len(counts) / nClass)
-	m.logp = make([]float32, len(counts))
-	for i, n := range counts {
-		c := i % nClass
-		m.logp[i] = float32(math.Log((n + cfg.alpha) / (total[c] + cfg.alpha*vocab)))
-	}
-	return m
+	m.features.compact()
+	vocab := float64(m.features.count)
+	m.features.each(func(row *[maxClasses]float32) {
+		for c := 0; c < nClass; c++ {
+			row[c] = float32(math.Log((float64(row[c]) + cfg.alpha) / (total[c] + cfg.alpha*vocab)))
+		}
+	})
+	return m, nil
 }
 
-// scores returns the per-class log score of a document; unknown features say nothing.
+// scores writes the per-class log score of a document into out; unknown features say
+// nothing. It returns how many features were known.
 func (m *model) scores(f docFeatures, out []float64) (features int) {
-	for c := range out {
-		out[c] = 0
-	}
-	add := func(idx int32) {
-		row := m.logp[int(idx)*m.nClass : int(idx+1)*m.nClass]
-		for c := range out {
-			out[c] += float64(row[c])
+	var acc [maxClasses]float32
+	add := func(row *[maxClasses]float32) {
+		for c := range acc {
+			acc[c] += row[c]
 		}
 		features++
 	}
 	for _, t := range f.words {
-		if idx, ok := m.words[t.Text]; ok {
-			add(idx)
+		if row := m.features.get(wordKey(t.Text)); row != nil {
+			add(row)
 		}
 	}
 	for _, bg := range f.bigrams {
-		if idx, ok := m.bigrams[bg]; ok {
-			add(idx)
+		if row := m.features.get(bg); row != nil {
+			add(row)
 		}
 	}
-	for c, s := range f.lex {
-		out[c] += m.lexWeight * math.Log1p(s)
+	for c := range out {
+		out[c] = float64(acc[c]) + m.lexWeight*math.Log1p(f.lex[c])
 	}
 	return features
 }
@@ -112,14 +98,13 @@ func (m *model) probabilities(f docFeatures, out []float64) {
 // wordWeight is how much more likely a word is under class than on average over the
 // classes (in nats); 0 for unknown words.
 func (m *model) wordWeight(word string, class int) float32 {
-	idx, ok := m.words[word]
-	if !ok {
+	row := m.features.get(wordKey(word))
+	if row == nil {
 		return 0
 	}
-	row := m.logp[int(idx)*m.nClass : int(idx+1)*m.nClass]
 	var mean float32
-	for _, x := range row {
-		mean += x
+	for c := 0; c < m.nClass; c++ {
+		mean += row[c]
 	}
 	return row[class] - mean/float32(m.nClass)
 }

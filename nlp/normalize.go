@@ -15,7 +15,7 @@ type Text struct {
 	Original string
 	Norm     string
 	// start[i] / end[i]: for a rune of Norm starting (ending) at byte i, the byte offset
-	// in Original where that rune starts (ends).
+	// in Original where that rune starts (ends). Both nil when Norm == Original.
 	start, end []int32
 }
 
@@ -31,6 +31,9 @@ func (t *Text) Span(s, e int) string {
 	if s >= e {
 		return ""
 	}
+	if t.start == nil {
+		return t.Original[s:e]
+	}
 	os, oe := int(t.start[s]), int(t.end[e])
 	if os < 0 || oe < 0 || os >= oe {
 		return t.Norm[s:e]
@@ -40,7 +43,13 @@ func (t *Text) Span(s, e int) string {
 
 // OrigRange is Span's byte range in Original.
 func (t *Text) OrigRange(s, e int) (int, int) {
-	if s < 0 || e > len(t.Norm) || s >= e || t.start[s] < 0 || t.end[e] < 0 {
+	if s < 0 || e > len(t.Norm) || s >= e {
+		return -1, -1
+	}
+	if t.start == nil {
+		return s, e
+	}
+	if t.start[s] < 0 || t.end[e] < 0 {
 		return -1, -1
 	}
 	return int(t.start[s]), int(t.end[e])
@@ -49,8 +58,8 @@ func (t *Text) OrigRange(s, e int) (int, int) {
 // normalizer folds width, tidies whitespace and converts traditional characters to
 // simplified with OpenCC (phrase-aware, so 乾隆 stays and 乾淨 becomes 干净).
 type normalizer struct {
-	t2s  *opencc.OpenCC
-	trad []bool // indexed by rune < 0x10000: t2s changes this character
+	t2s  *t2s
+	trad runeSet // characters t2s changes
 }
 
 func newNormalizer() (*normalizer, error) {
@@ -58,19 +67,57 @@ func newNormalizer() (*normalizer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load opencc t2s: %w", err)
 	}
-	n := &normalizer{t2s: cc, trad: make([]bool, 0x10000)}
+	conv, err := newT2S(cc)
+	if err != nil {
+		return nil, err
+	}
+	n := &normalizer{t2s: conv}
 	// Learn which characters are traditional once, so simplified texts (most of them)
 	// skip the conversion entirely.
 	for _, block := range [][2]rune{{0x3400, 0x4DBF}, {0x4E00, 0x9FFF}, {0xF900, 0xFAFF}} {
 		for r := block[0]; r <= block[1]; r++ {
 			s := string(r)
-			out, err := cc.Convert(s)
-			if err == nil && out != s {
-				n.trad[r] = true
+			if conv.Convert(s) != s {
+				n.trad.add(r)
 			}
 		}
 	}
 	return n, nil
+}
+
+// alreadyNormal reports whether Normalize would return the text unchanged, which is
+// the common case and saves building the offset map.
+func (n *normalizer) alreadyNormal(s string) bool {
+	prevSpace := true // leading space is trimmed
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == ' ':
+				if prevSpace {
+					return false
+				}
+				prevSpace = true
+			case c < 0x20 || c == 0x7f:
+				return false
+			default:
+				prevSpace = false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r >= 0xFF01 && r <= 0xFF5E || r == 0x3000 ||
+			n.trad.has(r) || isInvisible(r) || unicode.IsSpace(r) {
+			return false
+		}
+		if prevSpace && i > 0 && isHan(r) && isHan(lastRune(s[:i-1])) {
+			return false // a space between two Chinese characters is dropped
+		}
+		prevSpace = false
+		i += size
+	}
+	return !prevSpace || len(s) == 0
 }
 
 type mappedRune struct {
@@ -82,6 +129,9 @@ type mappedRune struct {
 // zero-width characters, removes spaces between Chinese characters (a space inside
 // 态度 恶劣 is noise), collapses other whitespace runs, and converts traditional script.
 func (n *normalizer) Normalize(original string) *Text {
+	if n.alreadyNormal(original) {
+		return &Text{Original: original, Norm: original}
+	}
 	runes := make([]mappedRune, 0, len(original)/2)
 	hasTrad := false
 	pendingSpace := -1 // original offset of a whitespace run not yet emitted
@@ -108,7 +158,7 @@ func (n *normalizer) Normalize(original string) *Text {
 			}
 			pendingSpace = -1
 		}
-		if r < 0x10000 && n.trad[r] {
+		if n.trad.has(r) {
 			hasTrad = true
 		}
 		runes = append(runes, mappedRune{r, int32(start), int32(i)})
@@ -138,33 +188,15 @@ func (n *normalizer) Normalize(original string) *Text {
 	return t
 }
 
-// toSimplified converts in place. OpenCC t2s keeps one character for one character; if a
-// phrase ever changed the count, fall back to converting character by character so the
-// offsets stay right.
+// toSimplified converts in place, one character for one character, so offsets hold.
 func (n *normalizer) toSimplified(runes []mappedRune) {
 	src := make([]rune, len(runes))
 	for i, m := range runes {
 		src[i] = m.r
 	}
-	out, err := n.t2s.Convert(string(src))
-	if err == nil {
-		conv := []rune(out)
-		if len(conv) == len(runes) {
-			for i := range runes {
-				runes[i].r = conv[i]
-			}
-			return
-		}
-	}
-	for i, m := range runes {
-		if m.r >= 0x10000 || !n.trad[m.r] {
-			continue
-		}
-		if c, err := n.t2s.Convert(string(m.r)); err == nil {
-			if cr := []rune(c); len(cr) == 1 {
-				runes[i].r = cr[0]
-			}
-		}
+	n.t2s.convertRunes(src)
+	for i := range runes {
+		runes[i].r = src[i]
 	}
 }
 
@@ -186,4 +218,10 @@ func isInvisible(r rune) bool {
 	return unicode.IsControl(r)
 }
 
-func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
+// isHan: the common CJK block by range, the rarer ones by table.
+func isHan(r rune) bool {
+	if r >= 0x4E00 && r <= 0x9FFF {
+		return true
+	}
+	return r >= 0x2E80 && unicode.Is(unicode.Han, r)
+}

@@ -24,16 +24,11 @@ func isNumeralRune(r rune) bool {
 	if r >= '0' && r <= '9' {
 		return true
 	}
-	if _, ok := cnDigit[r]; ok {
+	switch r {
+	case '零', '〇', '一', '二', '两', '三', '四', '五', '六', '七', '八', '九', '十', '百', '千', '万', '亿', '几', '数':
 		return true
 	}
-	if _, ok := cnUnit[r]; ok {
-		return true
-	}
-	if _, ok := cnBig[r]; ok {
-		return true
-	}
-	return r == '几' || r == '数'
+	return false
 }
 
 // readNumber reads the numeral starting at byte i of s, if any. It understands Arabic

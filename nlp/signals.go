@@ -85,28 +85,23 @@ func (sr *signalReader) read(t *Text, toks []Token) []Signal {
 		out = append(out, Signal{Type: typ, Text: t.Span(s, e), Value: value, Start: os, End: oe})
 	}
 	norm := t.Norm
-	for i := 0; i < len(norm); {
-		if hits, end := sr.phrases.longest(norm, i); end > i {
-			add(sr.types[hits[0].cat], i, end, "")
-			i = end
-			continue
+	sr.phrases.scan(norm, func(hits []termHit, start, end int) {
+		add(sr.types[hits[0].cat], start, end, "")
+	}, func(i int) int {
+		r, _ := utf8.DecodeRuneInString(norm[i:])
+		if !isNumeralRune(r) && r != '上' {
+			return i
 		}
-		r, size := utf8.DecodeRuneInString(norm[i:])
-		if isNumeralRune(r) || r == '上' {
-			if n, ok := readNumber(norm, i); ok {
-				if typ, end, value := sr.classifyNumber(norm, n); typ != "" {
-					add(typ, n.start, end, value)
-					i = end
-					continue
-				}
-				if n.end > i {
-					i = n.end
-					continue
-				}
-			}
+		n, ok := readNumber(norm, i)
+		if !ok {
+			return i
 		}
-		i += size
-	}
+		if typ, end, value := sr.classifyNumber(norm, n); typ != "" {
+			add(typ, n.start, end, value)
+			return end
+		}
+		return n.end
+	})
 	for _, tok := range toks {
 		if tok.Pos == "ns" && utf8.RuneCountInString(tok.Text) >= 2 {
 			add(SignalPlace, tok.Start, tok.End, "")

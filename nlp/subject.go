@@ -44,20 +44,26 @@ type Rank struct {
 
 // subjectReader extracts the subject and infers the rank from post and unit level.
 type subjectReader struct {
-	ranks     []Rank
-	rankIndex map[string]int
-	titles    runeTrie // post -> hit (cat = index into titleInfo)
-	titleInfo []titleInfo
-	levels    map[string]map[string]string
-	govUnits  []string
-	generic   map[string]bool
-	markers   []levelMarker // longest first
-	notLevels []string
-	suffixes  []string // longest first
-	notUnits  map[string]bool
-	stems     map[string]bool
-	followers []string
-	surnames  map[string]bool
+	ranks      []Rank
+	rankIndex  map[string]int
+	titles     runeTrie // post -> hit (cat = index into titleInfo)
+	titleInfo  []titleInfo
+	levels     map[string]map[string]string
+	govUnits   []string
+	generic    map[string]bool
+	markers    []levelMarker // longest first
+	notLevels  []string
+	suffixes   []string // longest first
+	suffixSet  map[string]bool
+	suffixEnd  runeSet           // last characters of the suffixes
+	surnameAt0 runeSet           // first characters of the surnames
+	markerSet  map[string]string // marker word -> level
+	notLevel   map[string]bool
+	notUnits   map[string]bool
+	stems      map[string]bool
+	stemStart  runeSet
+	followers  []string
+	surnames   map[string]bool
 }
 
 type titleInfo struct {
@@ -122,9 +128,24 @@ func newSubjectReader(data []byte) (*subjectReader, error) {
 	})
 	sr.suffixes = append(sr.suffixes, f.UnitSuffixes...)
 	sort.SliceStable(sr.suffixes, func(i, j int) bool { return len(sr.suffixes[i]) > len(sr.suffixes[j]) })
+	sr.suffixSet = map[string]bool{}
+	for _, x := range sr.suffixes {
+		sr.suffixSet[x] = true
+		sr.suffixEnd.add(lastRune(x))
+	}
+	sr.markerSet = map[string]string{}
+	for _, m := range sr.markers {
+		sr.markerSet[m.word] = m.level
+	}
+	sr.notLevel = map[string]bool{}
+	for _, w := range f.NotLevels {
+		sr.notLevel[w] = true
+	}
 	sr.stems = map[string]bool{}
 	for _, w := range f.DeptStems {
 		sr.stems[w] = true
+		r, _ := utf8.DecodeRuneInString(w)
+		sr.stemStart.add(r)
 	}
 	sr.followers = f.StemFollowers
 	sr.notUnits = map[string]bool{}
@@ -133,6 +154,8 @@ func newSubjectReader(data []byte) (*subjectReader, error) {
 	}
 	for _, s := range strings.Fields(f.Surnames) {
 		sr.surnames[s] = true
+		r, _ := utf8.DecodeRuneInString(s)
+		sr.surnameAt0.add(r)
 	}
 	return sr, nil
 }
@@ -207,12 +230,7 @@ func (sr *subjectReader) read(t *Text, toks []Token, conduct []span) Subject {
 // placeBefore reads a village or town named right before a post as the subject's unit
 // when no unit stands there already: 李家村村主任 → 李家村, 城关镇副镇长 → 城关镇.
 func (sr *subjectReader) placeBefore(norm string, toks []Token, title titleMention) (unitMention, bool) {
-	i := -1
-	for k, t := range toks {
-		if t.End == title.start {
-			i = k
-		}
-	}
+	i := tokenEndingAt(toks, title.start)
 	if i < 0 {
 		return unitMention{}, false
 	}
@@ -258,12 +276,7 @@ func (sr *subjectReader) unitInTitle(norm string, toks []Token, title titleMenti
 	first, size := utf8.DecodeRuneInString(text)
 	if isSuffixOnly(sr, string(first)) {
 		// Walk back over the unit's other words, as findUnits would.
-		i := -1
-		for k, t := range toks {
-			if t.End == title.start {
-				i = k
-			}
-		}
+		i := tokenEndingAt(toks, title.start)
 		start := -1
 		for ; i >= 0; i-- {
 			ok, _ := sr.isUnitPart(toks[i], Token{Text: string(first)})
@@ -298,12 +311,8 @@ func (sr *subjectReader) levelOfText(name string) string {
 }
 
 func (sr *subjectReader) isMarker(w string) bool {
-	for _, m := range sr.markers {
-		if w == m.word {
-			return true
-		}
-	}
-	return false
+	_, ok := sr.markerSet[w]
+	return ok
 }
 
 func (sr *subjectReader) rankOf(ti titleInfo, u unitMention) string {
@@ -331,20 +340,13 @@ func (sr *subjectReader) unitKind(name string) string {
 
 func (sr *subjectReader) findTitles(norm string) []titleMention {
 	var out []titleMention
-	for i := 0; i < len(norm); {
-		hits, end := sr.titles.longest(norm, i)
-		if end > i {
-			st := i
-			if strings.HasSuffix(norm[:i], "副") && !strings.HasPrefix(hits[0].textOf(sr), "副") {
-				st -= len("副")
-			}
-			out = append(out, titleMention{span{st, end}, sr.titleInfo[hits[0].cat]})
-			i = end
-			continue
+	sr.titles.scan(norm, func(hits []termHit, start, end int) {
+		st := start
+		if strings.HasSuffix(norm[:start], "副") && !strings.HasPrefix(hits[0].textOf(sr), "副") {
+			st -= len("副")
 		}
-		_, size := utf8.DecodeRuneInString(norm[i:])
-		i += size
-	}
+		out = append(out, titleMention{span{st, end}, sr.titleInfo[hits[0].cat]})
+	}, nil)
 	return out
 }
 
@@ -398,7 +400,7 @@ func (sr *subjectReader) findUnits(norm string, toks []Token) []unitMention {
 
 // isStemUnit: a department as people name it, 环保那边 or 医保窗口.
 func (sr *subjectReader) isStemUnit(norm string, t Token) bool {
-	if !sr.stems[t.Text] {
+	if r, _ := utf8.DecodeRuneInString(t.Text); !sr.stemStart.has(r) || !sr.stems[t.Text] {
 		return false
 	}
 	for _, f := range sr.followers {
@@ -409,9 +411,17 @@ func (sr *subjectReader) isStemUnit(norm string, t Token) bool {
 	return false
 }
 
-func isSuffixOnly(sr *subjectReader, w string) bool {
-	for _, s := range sr.suffixes {
-		if w == s {
+func isSuffixOnly(sr *subjectReader, w string) bool { return sr.suffixSet[w] }
+
+// endsWithSuffix checks the token's last one to six characters against the suffix set.
+func (sr *subjectReader) endsWithSuffix(w string) bool {
+	if !sr.suffixEnd.has(lastRune(w)) {
+		return false
+	}
+	for i, n := len(w), 0; i > 0 && n < 6; n++ {
+		_, size := utf8.DecodeLastRuneInString(w[:i])
+		i -= size
+		if sr.suffixSet[w[i:]] {
 			return true
 		}
 	}
@@ -441,11 +451,11 @@ var notUnitWord = map[string]bool{
 }
 
 func (sr *subjectReader) isUnitEnd(t Token) bool {
-	if notUnitWord[t.Text] {
-		return false
-	}
 	if t.Pos == "nt" {
-		return true
+		return !notUnitWord[t.Text]
+	}
+	if !sr.suffixEnd.has(lastRune(t.Text)) || notUnitWord[t.Text] {
+		return false
 	}
 	switch t.Pos {
 	case "nnt", "l", "i", "d", "r", "p", "u", "uj", "ul", "m", "q", "a", "ad":
@@ -454,15 +464,7 @@ func (sr *subjectReader) isUnitEnd(t Token) bool {
 		}
 	}
 	r, _ := utf8.DecodeRuneInString(t.Text)
-	if !isHan(r) {
-		return false
-	}
-	for _, s := range sr.suffixes {
-		if strings.HasSuffix(t.Text, s) {
-			return true
-		}
-	}
-	return false
+	return isHan(r) && sr.endsWithSuffix(t.Text)
 }
 
 // isUnitPart: may tok, standing left of next, belong to the same unit name? single
@@ -471,10 +473,8 @@ func (sr *subjectReader) isUnitPart(tok, next Token) (ok, single bool) {
 	if sr.isNotLevel(tok.Text) || nonUnitNoun[tok.Text] {
 		return false, false
 	}
-	for _, m := range sr.markers {
-		if tok.Text == m.word {
-			return true, false
-		}
+	if sr.isMarker(tok.Text) {
+		return true, false
 	}
 	n := utf8.RuneCountInString(tok.Text)
 	switch tok.Pos {
@@ -514,14 +514,7 @@ var nonUnitNoun = map[string]bool{
 	"工作人员": true, "举报": true, "反映": true, "投诉": true,
 }
 
-func (sr *subjectReader) isNotLevel(w string) bool {
-	for _, n := range sr.notLevels {
-		if w == n {
-			return true
-		}
-	}
-	return false
-}
+func (sr *subjectReader) isNotLevel(w string) bool { return sr.notLevel[w] }
 
 // levelOf reads the unit's level from its most specific place word: 县住建局 → county,
 // 城关镇派出所 → township; 市场监管局 has none.
@@ -557,44 +550,41 @@ func (sr *subjectReader) startsNotLevel(w string) bool {
 // full names standing right next to a post (村支书李建国).
 func (sr *subjectReader) findNames(norm string, toks []Token, titles []titleMention) []nameMention {
 	var out []nameMention
-	for i := 0; i < len(norm); {
-		r, size := utf8.DecodeRuneInString(norm[i:])
-		if !isHan(r) {
-			i += size
-			continue
+	// 张某 / 李某某 / 张某华: find each 某 and look back for a surname.
+	for off := 0; ; {
+		k := strings.Index(norm[off:], "某")
+		if k < 0 {
+			break
 		}
-		sn := sr.surnameAt(norm, i)
-		if sn > 0 {
-			j := i + sn
-			k := j
-			for n := 0; n < 2 && strings.HasPrefix(norm[k:], "某"); n++ {
-				k += len("某")
-			}
-			if k > j && !sr.precededBySelf(norm, i) {
-				// 张某华: a given-name character may follow the 某.
-				out = append(out, nameMention{span: span{i, k}})
-				i = k
+		at := off + k
+		for _, n := range []int{6, 3} { // two-character surnames first
+			i := at - n
+			if i < 0 || i < off && len(out) > 0 && out[len(out)-1].end > i || !sr.surnames[norm[i:at]] || sr.precededBySelf(norm, i) {
 				continue
 			}
+			end := at + len("某")
+			if strings.HasPrefix(norm[end:], "某") {
+				end += len("某")
+			}
+			out = append(out, nameMention{span: span{i, end}})
+			at = end - len("某")
+			break
 		}
-		i += size
+		off = at + len("某")
 	}
 	for _, tm := range titles {
 		// 王局长: a surname standing as its own word right before the post (not 和 in 和村干部).
-		for _, t := range toks {
-			if t.End == tm.start && sr.surnames[t.Text] && !functionPos[t.Pos] {
-				out = append(out, nameMention{span: span{t.Start, t.End}, viaTitle: true})
-			}
+		if k := tokenEndingAt(toks, tm.start); k >= 0 && sr.surnames[toks[k].Text] && !functionPos[toks[k].Pos] {
+			out = append(out, nameMention{span: span{toks[k].Start, toks[k].End}, viaTitle: true})
 		}
 		// 陈书记 cut as one name word: the surname is what precedes the post inside it.
-		for _, t := range toks {
-			if t.End == tm.end && t.Start < tm.start && t.Pos == "nr" && sr.surnames[norm[t.Start:tm.start]] {
-				out = append(out, nameMention{span: span{t.Start, tm.start}, viaTitle: true})
-			}
+		if k := tokenEndingAt(toks, tm.end); k >= 0 && toks[k].Start < tm.start && toks[k].Pos == "nr" && sr.surnames[norm[toks[k].Start:tm.start]] {
+			out = append(out, nameMention{span: span{toks[k].Start, tm.start}, viaTitle: true})
 		}
 		// 村支书李建国: a person-name token right after the post.
-		for _, t := range toks {
-			if t.Start == tm.end && t.Pos == "nr" && utf8.RuneCountInString(t.Text) >= 2 && utf8.RuneCountInString(t.Text) <= 3 && sr.surnameAt(norm, t.Start) > 0 {
+		if k := tokenStartingAt(toks, tm.end); k >= 0 {
+			t := toks[k]
+			if n := utf8.RuneCountInString(t.Text); t.Pos == "nr" && n >= 2 && n <= 3 && sr.surnameAt(norm, t.Start) > 0 {
 				out = append(out, nameMention{span: span{t.Start, t.End}})
 			}
 		}
@@ -603,11 +593,32 @@ func (sr *subjectReader) findNames(norm string, toks []Token, titles []titleMent
 	return out
 }
 
+// tokenEndingAt returns the index of the token that ends at byte off, or -1.
+func tokenEndingAt(toks []Token, off int) int {
+	i := sort.Search(len(toks), func(i int) bool { return toks[i].End >= off })
+	if i < len(toks) && toks[i].End == off {
+		return i
+	}
+	return -1
+}
+
+// tokenStartingAt returns the index of the token that starts at byte off, or -1.
+func tokenStartingAt(toks []Token, off int) int {
+	i := sort.Search(len(toks), func(i int) bool { return toks[i].Start >= off })
+	if i < len(toks) && toks[i].Start == off {
+		return i
+	}
+	return -1
+}
+
 // functionPos are gse tags of words that cannot be a surname: conjunctions,
 // prepositions, adverbs, pronouns, particles, verbs.
 var functionPos = map[string]bool{"c": true, "p": true, "d": true, "r": true, "u": true, "uj": true, "ul": true, "v": true, "m": true}
 
 func (sr *subjectReader) surnameAt(norm string, i int) int {
+	if r, _ := utf8.DecodeRuneInString(norm[i:]); !sr.surnameAt0.has(r) {
+		return 0
+	}
 	for _, n := range []int{6, 3} { // two-character, then one-character surnames
 		if i+n <= len(norm) && sr.surnames[norm[i:i+n]] {
 			return n
@@ -621,6 +632,17 @@ func (sr *subjectReader) precededBySelf(norm string, i int) bool {
 	before := norm[:i]
 	return strings.HasSuffix(before, "我叫") || strings.HasSuffix(before, "本人") || strings.HasSuffix(before, "我是")
 }
+
+// runeSet is a bit set over the Basic Multilingual Plane; other runes are never in it.
+type runeSet [0x10000 / 64]uint64
+
+func (s *runeSet) add(r rune) {
+	if r >= 0 && r < 0x10000 {
+		s[r/64] |= 1 << (r % 64)
+	}
+}
+
+func (s *runeSet) has(r rune) bool { return r >= 0 && r < 0x10000 && s[r/64]&(1<<(r%64)) != 0 }
 
 func lastRune(s string) rune {
 	r, _ := utf8.DecodeLastRuneInString(s)
