@@ -2,6 +2,7 @@ package nlp
 
 import (
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -19,9 +20,18 @@ type Text struct {
 	start, end []int32
 }
 
-// Span returns the original text behind Norm[s:e]. Out-of-range or non-rune-aligned
-// ranges are clamped rather than trusted.
+// Span returns the original text behind Norm[s:e], without any invalid bytes the
+// range covers (normalisation dropped them), so a quote is always valid text while
+// OrigRange still gives its place in the original. Out-of-range ranges are clamped.
 func (t *Text) Span(s, e int) string {
+	q := t.span(s, e)
+	if !utf8.ValidString(q) {
+		q = strings.ToValidUTF8(q, "")
+	}
+	return q
+}
+
+func (t *Text) span(s, e int) string {
 	if s < 0 {
 		s = 0
 	}

@@ -3,6 +3,7 @@
 //	qingfeng classify            read {"id","text"} JSON lines on stdin, write results
 //	qingfeng eval FILE.jsonl     score the pipeline on a labelled file
 //	qingfeng train               cross-validate the model on the training corpus
+//	qingfeng loadstats           what loading costs: time, memory, binary size
 package main
 
 import (
@@ -28,6 +29,7 @@ func commands() []command {
 		{"classify", "read {\"id\",\"text\"} JSON lines on stdin, write one result line each", runClassify},
 		{"eval", "eval FILE.jsonl: score the pipeline on a labelled file", runEval},
 		{"train", "cross-validate the classifier on its training corpus", runTrain},
+		{"loadstats", "load the dictionaries and model once; print load time, memory and binary size", runLoadStats},
 	}
 }
 

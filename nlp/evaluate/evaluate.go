@@ -168,9 +168,9 @@ func (s *Scorecard) WriteReport(w io.Writer) error {
 	fmt.Fprintf(tw, "strict accuracy\t%.3f\t\n", sum.Strict)
 	fmt.Fprintf(tw, "lenient accuracy\t%.3f\t\n", sum.Lenient)
 	fmt.Fprintf(tw, "macro-F1\t%.3f\t\n", sum.MacroF1)
-	fmt.Fprintf(tw, "mode accuracy\t%.3f\t(%d/%d)\t\n", sum.Mode, s.modeOK, s.modeN)
-	fmt.Fprintf(tw, "unit recall\t%.3f\t(%d/%d)\t\n", sum.UnitRecall, s.unitOK, s.unitN)
-	fmt.Fprintf(tw, "position recall\t%.3f\t(%d/%d)\t\n", sum.PositionRecall, s.posOK, s.posN)
+	fmt.Fprintf(tw, "mode accuracy\t%s\t\n", fraction(s.modeOK, s.modeN))
+	fmt.Fprintf(tw, "unit recall\t%s\t\n", fraction(s.unitOK, s.unitN))
+	fmt.Fprintf(tw, "position recall\t%s\t\n", fraction(s.posOK, s.posN))
 	fmt.Fprintln(tw, "\t\t")
 	fmt.Fprintln(tw, "category\tprecision\trecall\tF1\tsupport\t")
 	for _, c := range s.categories {
@@ -198,6 +198,14 @@ func (s *Scorecard) WriteReport(w io.Writer) error {
 		}
 	}
 	return tw.Flush()
+}
+
+// fraction prints 0.923 (48/52), or n/a when nothing was labelled.
+func fraction(ok, n int) string {
+	if n == 0 {
+		return "n/a (not labelled)"
+	}
+	return fmt.Sprintf("%.3f (%d/%d)", ratio(ok, n), ok, n)
 }
 
 // abbrev keeps the matrix narrow: inaction → ina.

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+
+	"qingfeng/nlp"
+)
+
+var (
+	analyzerOnce sync.Once
+	analyzer     *nlp.Analyzer
+	analyzerErr  error
+)
+
+func testAnalyzer(tb testing.TB) *nlp.Analyzer {
+	tb.Helper()
+	analyzerOnce.Do(func() { analyzer, analyzerErr = nlp.New(nlp.Options{}) })
+	if analyzerErr != nil {
+		tb.Fatal(analyzerErr)
+	}
+	return analyzer
+}
+
+// Every input line gets exactly one output line; bad lines get an error line and the
+// stream goes on.
+func TestClassifyStream(t *testing.T) {
+	a := testAnalyzer(t)
+	in := strings.Join([]string{
+		`{"id":"a1","text":"村支书王某截留低保金两千元"}`,
+		`{"id":"a2","text":`,
+		`not json at all`,
+		``,
+		`{"id":7,"text":"縣交通局局長收受回扣"}`,
+		`{"id":"a4"}`,
+		`{"id":"a5","text":"   "}`,
+		`{"id":"a6","text":"物业不修电梯"}`,
+	}, "\n")
+	var out bytes.Buffer
+	if err := classifyStream(context.Background(), a, strings.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	want := []struct {
+		id       string
+		category string
+		errPart  string
+	}{
+		{`"a1"`, "harming_public", ""},
+		{``, "", "malformed JSON"},
+		{``, "", "malformed JSON"},
+		{`7`, "corruption", ""},
+		{`"a4"`, "", `missing "text"`},
+		{`"a5"`, "", "no text"},
+		{`"a6"`, "out_of_scope", ""},
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("%d output lines for %d non-empty inputs:\n%s", len(lines), len(want), out.String())
+	}
+	for i, w := range want {
+		var got struct {
+			ID       json.RawMessage   `json:"id"`
+			Category string            `json:"category"`
+			Error    string            `json:"error"`
+			Mode     string            `json:"mode"`
+			Subject  map[string]string `json:"subject"`
+			Scores   map[string]float64
+		}
+		if err := json.Unmarshal([]byte(lines[i]), &got); err != nil {
+			t.Fatalf("line %d is not JSON: %v", i, err)
+		}
+		if string(got.ID) != w.id || got.Category != w.category || !strings.Contains(got.Error, w.errPart) {
+			t.Errorf("line %d = %s, want id %s category %q error ~%q", i, lines[i], w.id, w.category, w.errPart)
+		}
+		if w.category != "" && (got.Mode == "" || len(got.Scores) != 13 || got.Subject == nil) {
+			t.Errorf("line %d lacks mode, scores or subject: %s", i, lines[i])
+		}
+	}
+}
+
+func TestClassifyStreamLongLine(t *testing.T) {
+	a := testAnalyzer(t)
+	in := `{"id":"big","text":"` + strings.Repeat("长", maxLineBytes/3+10) + `"}` + "\n" + `{"id":"next","text":"局长公车私用"}`
+	var out bytes.Buffer
+	if err := classifyStream(context.Background(), a, strings.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "line longer than") || !strings.Contains(lines[1], `"next"`) {
+		t.Errorf("got %d lines: %.200s", len(lines), out.String())
+	}
+}
+
+func TestRunCommands(t *testing.T) {
+	tests := []struct {
+		args     []string
+		stdin    string
+		code     int
+		inStdout []string
+	}{
+		{[]string{}, "", 2, nil},
+		{[]string{"nonsense"}, "", 2, nil},
+		{[]string{"eval"}, "", 2, nil},
+		{[]string{"eval", "testdata/does-not-exist.jsonl"}, "", 1, nil},
+		{[]string{"classify", "-rules", "testdata/does-not-exist.yaml"}, "", 1, nil},
+		{[]string{"eval", "testdata/labelled.jsonl"}, "", 0, []string{"strict accuracy", "macro-F1", "mode accuracy", "unit recall", "position recall", "gold \\ predicted"}},
+		{[]string{"classify"}, `{"id":"x","text":"派出所民警态度恶劣"}`, 0, []string{`"id":"x"`, `"category":"bad_attitude"`, `"fingerprint":"`}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), tt.args, strings.NewReader(tt.stdin), &stdout, &stderr)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr: %s", code, tt.code, stderr.String())
+			}
+			for _, w := range tt.inStdout {
+				if !strings.Contains(stdout.String(), w) {
+					t.Errorf("stdout lacks %q:\n%s", w, stdout.String())
+				}
+			}
+		})
+	}
+}
+
+// FuzzClassifyLine: whatever a line holds, the answer is one JSON object with a result
+// or an error, never a panic.
+func FuzzClassifyLine(f *testing.F) {
+	for _, s := range []string{`{"id":"1","text":"局长受贿"}`, `{`, `{"id":[1,2],"text":5}`, `{"text":"\ud800"}`, "\xff", `null`, `{"id":"x","text":""}`} {
+		f.Add([]byte(s))
+	}
+	a := testAnalyzer(f)
+	f.Fuzz(func(t *testing.T, line []byte) {
+		b, err := json.Marshal(classifyLine(a, line, false))
+		if err != nil {
+			t.Fatalf("answer does not encode: %v", err)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatal(err)
+		}
+		_, hasErr := got["error"]
+		_, hasCat := got["category"]
+		if hasErr == hasCat {
+			t.Fatalf("want exactly one of error/category: %s", b)
+		}
+	})
+}
