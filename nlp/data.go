@@ -27,10 +27,6 @@ var (
 	defaultCorpus string
 )
 
-// DefaultRoutingRules returns the embedded routing file, for deployers who want a copy
-// to edit.
-func DefaultRoutingRules() []byte { return append([]byte(nil), defaultRouting...) }
-
 func decodeYAML(name string, data []byte, into any) error {
 	if err := yaml.Unmarshal(data, into); err != nil {
 		return fmt.Errorf("parse %s: %w", name, err)

@@ -8,10 +8,9 @@ import (
 // pairs of adjacent Chinese characters (robust to words the dictionary cuts oddly) and
 // the lexicon's weight per category.
 type docFeatures struct {
-	words    []Token
-	bigrams  []uint64
-	bigramAt []int // byte offset in Norm of each bigram
-	lex      []float64
+	words   []Token
+	bigrams []uint64
+	lex     []float64
 }
 
 func extractFeatures(norm string, toks []Token, matches []lexMatch, nCat int) docFeatures {

@@ -2,30 +2,27 @@ package nlp
 
 import "math/bits"
 
-// featureTable maps 64-bit feature keys to their per-class log-likelihoods with open
-// addressing and linear probing, the row stored next to its key. The model looks up
-// every word and character pair of every text right after gse has walked its large
-// dictionary through the CPU caches; one cache line per lookup, instead of a Go map
-// plus a separate row array, is what keeps classification cheap.
+// featureTable maps 64-bit feature keys to rows of per-class log-likelihoods with open
+// addressing and linear probing. The model looks up every word and character pair of
+// every text right after gse has walked its large dictionary through the CPU caches, so
+// the table is kept small: keys in one array, rows in another, each log-likelihood in
+// 16 bits (steps of 1/512 nat, far finer than any decision needs).
 type featureTable struct {
-	slots []featureSlot
-	mask  uint64
+	keys  []uint64 // 0 marks an empty slot; key 0 is remapped on the way in
+	idx   []int32  // slot -> row
+	rows  []float32
+	width int
 	count int
-	width int // classes per row
+	mask  uint64
+
+	packed []int16 // rows after freeze, scaled by logScale
 }
 
-type featureSlot struct {
-	key uint64 // 0 marks an empty slot; key 0 is remapped on the way in
-	row [maxClasses]float32
-}
+const logScale = 512
 
-// maxClasses bounds the number of categories a lexicon may define.
-const maxClasses = 15
-
-// newFeatureTable makes room for capacity keys at a load factor of at most 2/3.
 func newFeatureTable(capacity, width int) *featureTable {
-	n := 1 << bits.Len(uint(capacity*3/2))
-	return &featureTable{slots: make([]featureSlot, n), mask: uint64(n - 1), width: width}
+	n := 1 << bits.Len(uint(capacity*3/2)) // load factor ≤ 2/3
+	return &featureTable{keys: make([]uint64, n), idx: make([]int32, n), mask: uint64(n - 1), width: width}
 }
 
 func slotKey(k uint64) uint64 {
@@ -43,60 +40,72 @@ func mix(k uint64) uint64 {
 	return k
 }
 
-// get returns the row stored for k, or nil.
-func (t *featureTable) get(k uint64) *[maxClasses]float32 {
+func (t *featureTable) slot(k uint64) (uint64, bool) {
 	k = slotKey(k)
 	for i := mix(k) & t.mask; ; i = (i + 1) & t.mask {
-		switch t.slots[i].key {
+		switch t.keys[i] {
 		case k:
-			return &t.slots[i].row
+			return i, true
 		case 0:
-			return nil
+			return i, false
 		}
 	}
 }
 
-// getOrAdd returns the row for k, adding a zero row when k is new.
-func (t *featureTable) getOrAdd(k uint64) *[maxClasses]float32 {
-	if (t.count+1)*3 > len(t.slots)*2 {
-		t.grow()
+// lookup returns the frozen row of k, or nil.
+func (t *featureTable) lookup(k uint64) []int16 {
+	i, ok := t.slot(k)
+	if !ok {
+		return nil
 	}
-	k = slotKey(k)
-	for i := mix(k) & t.mask; ; i = (i + 1) & t.mask {
-		switch t.slots[i].key {
-		case k:
-			return &t.slots[i].row
-		case 0:
-			t.slots[i].key = k
-			t.count++
-			return &t.slots[i].row
-		}
-	}
+	r := int(t.idx[i]) * t.width
+	return t.packed[r : r+t.width]
 }
 
-func (t *featureTable) grow() { t.resize(len(t.slots)) }
-
-// compact shrinks the table to the smallest size that holds its keys, so that the
-// model stays small in the CPU cache once training is done.
-func (t *featureTable) compact() { t.resize(t.count) }
+// add counts one occurrence of k under class c (training).
+func (t *featureTable) add(k uint64, c int) {
+	if (t.count+1)*3 > len(t.keys)*2 {
+		t.resize(len(t.keys))
+	}
+	i, ok := t.slot(k)
+	if !ok {
+		t.keys[i] = slotKey(k)
+		t.idx[i] = int32(t.count)
+		t.count++
+		t.rows = append(t.rows, make([]float32, t.width)...)
+	}
+	t.rows[int(t.idx[i])*t.width+c]++
+}
 
 func (t *featureTable) resize(capacity int) {
-	old := t.slots
-	*t = *newFeatureTable(capacity, t.width)
-	for i := range old {
-		if old[i].key != 0 {
-			*t.getOrAdd(old[i].key) = old[i].row
+	old := *t
+	*t = *newFeatureTable(capacity, old.width)
+	t.rows, t.count, t.packed = old.rows, old.count, old.packed
+	for i, k := range old.keys {
+		if k != 0 {
+			j, _ := t.slot(k)
+			t.keys[j], t.idx[j] = k, old.idx[i]
 		}
 	}
 }
 
-// each calls fn for every stored row.
-func (t *featureTable) each(fn func(row *[maxClasses]float32)) {
-	for i := range t.slots {
-		if t.slots[i].key != 0 {
-			fn(&t.slots[i].row)
+// freeze turns every row into log-likelihoods with f, packs them into 16 bits and
+// shrinks the table to its final size.
+func (t *featureTable) freeze(f func(row []float32)) {
+	t.packed = make([]int16, len(t.rows))
+	for r := 0; r < t.count; r++ {
+		row := t.rows[r*t.width : (r+1)*t.width]
+		f(row)
+		for c, v := range row {
+			q := v * logScale
+			if q < -32768 {
+				q = -32768
+			}
+			t.packed[r*t.width+c] = int16(q)
 		}
 	}
+	t.rows = nil
+	t.resize(t.count)
 }
 
 // Feature keys: words by FNV-1a of their text, pairs of characters by their two runes.

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"unicode/utf8"
 )
 
 var (
@@ -75,5 +74,3 @@ func cutPieces(text string, min, max int) []string {
 	flush()
 	return out
 }
-
-func runeLen(s string) int { return utf8.RuneCountInString(s) }

@@ -24,25 +24,24 @@ type trainConfig struct {
 var defaultTrainConfig = trainConfig{alpha: 0.5, lexWeight: 3}
 
 func trainModel(docs []docFeatures, labels []int, nClass int, cfg trainConfig) (*model, error) {
-	if nClass > maxClasses {
-		return nil, fmt.Errorf("%d categories: at most %d are supported", nClass, maxClasses)
+	if nClass == 0 {
+		return nil, fmt.Errorf("no categories")
 	}
 	m := &model{nClass: nClass, features: newFeatureTable(1<<12, nClass), lexWeight: cfg.lexWeight}
 	total := make([]float64, nClass)
 	for d, f := range docs {
 		c := labels[d]
 		for _, t := range f.words {
-			m.features.getOrAdd(wordKey(t.Text))[c]++
+			m.features.add(wordKey(t.Text), c)
 		}
 		for _, bg := range f.bigrams {
-			m.features.getOrAdd(bg)[c]++
+			m.features.add(bg, c)
 		}
 		total[c] += float64(len(f.words) + len(f.bigrams))
 	}
-	m.features.compact()
 	vocab := float64(m.features.count)
-	m.features.each(func(row *[maxClasses]float32) {
-		for c := 0; c < nClass; c++ {
+	m.features.freeze(func(row []float32) {
+		for c := range row {
 			row[c] = float32(math.Log((float64(row[c]) + cfg.alpha) / (total[c] + cfg.alpha*vocab)))
 		}
 	})
@@ -52,25 +51,25 @@ func trainModel(docs []docFeatures, labels []int, nClass int, cfg trainConfig) (
 // scores writes the per-class log score of a document into out; unknown features say
 // nothing. It returns how many features were known.
 func (m *model) scores(f docFeatures, out []float64) (features int) {
-	var acc [maxClasses]float32
-	add := func(row *[maxClasses]float32) {
-		for c := range acc {
-			acc[c] += row[c]
+	acc := make([]int64, m.nClass)
+	add := func(row []int16) {
+		for c, v := range row {
+			acc[c] += int64(v)
 		}
 		features++
 	}
 	for _, t := range f.words {
-		if row := m.features.get(wordKey(t.Text)); row != nil {
+		if row := m.features.lookup(wordKey(t.Text)); row != nil {
 			add(row)
 		}
 	}
 	for _, bg := range f.bigrams {
-		if row := m.features.get(bg); row != nil {
+		if row := m.features.lookup(bg); row != nil {
 			add(row)
 		}
 	}
 	for c := range out {
-		out[c] = float64(acc[c]) + m.lexWeight*math.Log1p(f.lex[c])
+		out[c] = float64(acc[c])/logScale + m.lexWeight*math.Log1p(f.lex[c])
 	}
 	return features
 }
@@ -98,13 +97,13 @@ func (m *model) probabilities(f docFeatures, out []float64) {
 // wordWeight is how much more likely a word is under class than on average over the
 // classes (in nats); 0 for unknown words.
 func (m *model) wordWeight(word string, class int) float32 {
-	row := m.features.get(wordKey(word))
+	row := m.features.lookup(wordKey(word))
 	if row == nil {
 		return 0
 	}
-	var mean float32
-	for c := 0; c < m.nClass; c++ {
-		mean += row[c]
+	var sum int
+	for _, v := range row {
+		sum += int(v)
 	}
-	return row[class] - mean/float32(m.nClass)
+	return (float32(row[class]) - float32(sum)/float32(m.nClass)) / logScale
 }

@@ -36,15 +36,8 @@ type subjectsFile struct {
 	Surnames        string                       `yaml:"surnames"`
 }
 
-// Rank is one step of the cadre ladder, lowest first.
-type Rank struct {
-	ID   string
-	Name string
-}
-
 // subjectReader extracts the subject and infers the rank from post and unit level.
 type subjectReader struct {
-	ranks      []Rank
 	rankIndex  map[string]int
 	titles     runeTrie // post -> hit (cat = index into titleInfo)
 	titleInfo  []titleInfo
@@ -82,7 +75,6 @@ func newSubjectReader(data []byte) (*subjectReader, error) {
 	sr := &subjectReader{rankIndex: map[string]int{}, titles: newRuneTrie(), levels: f.Levels,
 		notLevels: f.NotLevels, surnames: map[string]bool{}}
 	for i, r := range f.Ranks {
-		sr.ranks = append(sr.ranks, Rank{ID: r.ID, Name: r.Name})
 		sr.rankIndex[r.ID] = i
 	}
 	addTitle := func(t titleInfo) {

@@ -8,8 +8,8 @@ import (
 	"github.com/longbridgeapp/opencc"
 )
 
-// Our walk over OpenCC's tries must convert exactly as opencc.Convert does.
-func TestT2SMatchesOpenCC(t *testing.T) {
+func newTestT2S(t *testing.T) (*opencc.OpenCC, *t2s) {
+	t.Helper()
 	cc, err := opencc.New("t2s")
 	if err != nil {
 		t.Fatal(err)
@@ -18,6 +18,12 @@ func TestT2SMatchesOpenCC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cc, fast
+}
+
+// Our walk over OpenCC's tries must convert exactly as opencc.Convert does.
+func TestT2SMatchesOpenCC(t *testing.T) {
+	cc, fast := newTestT2S(t)
 	texts := []string{"", "乾隆皇帝", "乾淨的衣服", "鄉政府對村民反映的山體滑坡隱患置之不理", "頭髮發財", "abc 123 ！", "著名的著作著手"}
 	if files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "seeds", "*.txt")); len(files) > 0 {
 		for _, f := range files {
@@ -42,14 +48,7 @@ func TestT2SMatchesOpenCC(t *testing.T) {
 // Converting in place gives the same text as Convert whenever lengths are kept, which
 // OpenCC's t2s tables do for every seed text.
 func TestT2SInPlaceMatchesConvert(t *testing.T) {
-	cc, err := opencc.New("t2s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fast, err := newT2S(cc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, fast := newTestT2S(t)
 	for _, s := range []string{"乾隆皇帝", "乾淨的衣服", "鄉政府對村民反映的山體滑坡隱患置之不理", "頭髮發財", "著名的著作著手", "臺灣的後面"} {
 		rs := []rune(s)
 		fast.convertRunes(rs)

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -32,10 +31,7 @@ type classifyErr struct {
 }
 
 func runClassify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("classify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var nf nlpFlags
-	nf.register(fs)
+	fs, nf := newFlagSet("classify", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

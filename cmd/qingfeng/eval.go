@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,10 +17,7 @@ import (
 const progressFrom = 500
 
 func runEval(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var nf nlpFlags
-	nf.register(fs)
+	fs, nf := newFlagSet("eval", stderr)
 	showErrors := fs.Bool("errors", false, "also list every line whose category, mode, unit or position is wrong")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,10 +17,7 @@ import (
 // runLoadStats loads the analyzer once and reports what that costs: the figures of
 // docs/benchmarks.md (load time, memory after load, binary size).
 func runLoadStats(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("loadstats", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var nf nlpFlags
-	nf.register(fs)
+	fs, nf := newFlagSet("loadstats", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

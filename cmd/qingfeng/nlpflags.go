@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 
 	"qingfeng/nlp"
@@ -12,6 +13,15 @@ import (
 // flag defaults to its QINGFENG_* environment variable; empty means the built-in file.
 type nlpFlags struct {
 	rules, lexicon, subjects, signals, userDict, corpus string
+}
+
+// newFlagSet starts a command's flags with the data-file flags every command shares.
+func newFlagSet(name string, stderr io.Writer) (*flag.FlagSet, *nlpFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	nf := &nlpFlags{}
+	nf.register(fs)
+	return fs, nf
 }
 
 func (f *nlpFlags) register(fs *flag.FlagSet) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -14,10 +13,7 @@ import (
 // change to the corpus or lexicon can be judged without touching any evaluation file.
 // The model itself is trained from the corpus every time the analyzer loads.
 func runTrain(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var nf nlpFlags
-	nf.register(fs)
+	fs, nf := newFlagSet("train", stderr)
 	folds := fs.Int("folds", 5, "number of cross-validation folds")
 	if err := fs.Parse(args); err != nil {
 		return err
