@@ -34,7 +34,7 @@ func runEval(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	lines := bytes.Split(data, []byte("\n"))
+	lines := bytes.Split(bytes.TrimRight(data, "\n"), []byte("\n"))
 	var ids []string
 	for _, c := range a.Categories() {
 		ids = append(ids, c.ID)
