@@ -1,0 +1,61 @@
+package intake
+
+import "github.com/redis/go-redis/v9"
+
+// Each state change is one Lua script, so it is atomic: a reader never sees a ticket
+// without its indexes, audit entry or event. All keys carry the store's hash tag, so in
+// Redis Cluster they sit on one slot and a script may touch all of them.
+
+// reserveScript: the first step of creation. If the sender's message was seen before,
+// return the ticket it made; otherwise draw the next number of the day.
+//
+//	KEYS[1] idempotency key   KEYS[2] the day's sequence
+//	returns {0, existing id} or {1, number}
+var reserveScript = redis.NewScript(`
+local existing = redis.call('GET', KEYS[1])
+if existing then return {0, existing} end
+return {1, redis.call('INCR', KEYS[2])}
+`)
+
+// createScript stores a new ticket, its first audit entry, its indexes and a "created"
+// event, unless a concurrent delivery of the same message got there first.
+//
+//	KEYS[1] idempotency key  KEYS[2] ticket hash  KEYS[3] audit list  KEYS[4] event stream
+//	KEYS[5] due index ("" score when none)  KEYS[6..] indexes
+//	ARGV[1] id  ARGV[2] audit entry (JSON)  ARGV[3] index score  ARGV[4] due score or ""
+//	ARGV[5..] ticket field/value pairs
+//	returns {1, id} when created, {0, existing id} when the message had made one already
+var createScript = redis.NewScript(`
+local existing = redis.call('GET', KEYS[1])
+if existing then return {0, existing} end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], unpack(ARGV, 5))
+redis.call('RPUSH', KEYS[3], ARGV[2])
+for i = 6, #KEYS do redis.call('ZADD', KEYS[i], ARGV[3], ARGV[1]) end
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1]) end
+redis.call('XADD', KEYS[4], '*', 'type', 'created', 'id', ARGV[1])
+return {1, ARGV[1]}
+`)
+
+// moveScript applies one lifecycle move if the ticket is still at the version the
+// caller read it at; otherwise nothing changes and the caller gets a conflict.
+//
+//	KEYS[1] ticket hash  KEYS[2] audit list  KEYS[3] event stream  KEYS[4] due index
+//	KEYS[5 .. 4+r] indexes to leave  KEYS[5+r ..] indexes to join
+//	ARGV[1] expected version  ARGV[2] id  ARGV[3] r  ARGV[4] index score
+//	ARGV[5] audit entry (JSON)  ARGV[6] due score, or "" to leave the due index
+//	ARGV[7] action  ARGV[8..] field/value pairs to set (the new version among them)
+//	returns {1} when applied, {0, current version} on conflict, {-1} when missing
+var moveScript = redis.NewScript(`
+local v = redis.call('HGET', KEYS[1], 'version')
+if not v then return {-1} end
+if v ~= ARGV[1] then return {0, v} end
+local r = tonumber(ARGV[3])
+for i = 5, 4 + r do redis.call('ZREM', KEYS[i], ARGV[2]) end
+for i = 5 + r, #KEYS do redis.call('ZADD', KEYS[i], ARGV[4], ARGV[2]) end
+if ARGV[6] == '' then redis.call('ZREM', KEYS[4], ARGV[2]) else redis.call('ZADD', KEYS[4], ARGV[6], ARGV[2]) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 8))
+redis.call('RPUSH', KEYS[2], ARGV[5])
+redis.call('XADD', KEYS[3], '*', 'type', 'moved', 'id', ARGV[2], 'action', ARGV[7])
+return {1}
+`)

@@ -1,0 +1,245 @@
+package intake
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Store keeps tickets in Redis. Key layout, all under one hash tag so that every
+// script's keys share a Cluster slot (prefix "qf:{main}:" for namespace "main"):
+//
+//	seq:YYYYMMDD          the day's ticket counter (ticket numbers QF-YYYYMMDD-NNNNNN)
+//	idem:<source>         ticket id made from a sender's message or call id
+//	t:<id>                ticket hash (fields of Ticket)
+//	t:<id>:audit          list of audit entries, JSON, hash-chained
+//	events                stream of created/moved events for the work that follows
+//	due                   sorted set: open tickets by deadline (unix seconds)
+//	idx:<field>:<value>   sorted sets by creation time: status, mode, category,
+//	                      channel, body, phone (keyed hash)
+type Store struct {
+	rdb      redis.UniversalClient
+	prefix   string
+	now      func() time.Time
+	outcomes Outcomes
+}
+
+// NewStore uses rdb (a single Redis, Sentinel or Cluster client) under namespace ns.
+// now is the clock, injectable for tests.
+func NewStore(rdb redis.UniversalClient, ns string, outcomes Outcomes, now func() time.Time) *Store {
+	return &Store{rdb: rdb, prefix: "qf:{" + ns + "}:", now: now, outcomes: outcomes}
+}
+
+func (s *Store) key(parts ...string) string { return s.prefix + strings.Join(parts, ":") }
+
+func unavailable(err error) error {
+	return &Error{Code: CodeUnavailable, Msg: "store unreachable", Err: err}
+}
+
+// openStatuses are those with a running deadline.
+var openStatuses = map[Status]bool{StatusReceived: true, StatusAccepted: true, StatusRouted: true,
+	StatusInProgress: true, StatusReported: true, StatusReturned: true, StatusReopened: true}
+
+// indexes lists the index keys a ticket belongs to.
+func (s *Store) indexes(t *Ticket) []string {
+	idx := []string{s.key("idx", "status", string(t.Status)), s.key("idx", "channel", t.Channel)}
+	for _, f := range []struct{ name, v string }{{"mode", t.Mode}, {"category", t.Category}, {"body", t.Body}, {"phone", t.PhoneHash}} {
+		if f.v != "" {
+			idx = append(idx, s.key("idx", f.name, f.v))
+		}
+	}
+	return idx
+}
+
+func dueScore(t *Ticket) string {
+	if t.Due == (Date{}) || !openStatuses[t.Status] {
+		return ""
+	}
+	return strconv.FormatInt(t.Due.EndOf().Unix(), 10)
+}
+
+// Create stores a new ticket made from the sender's message source (channel + message or
+// call id). A second delivery of the same source returns the first ticket with
+// created=false. At most two round trips: reserve a number, then store atomically.
+func (s *Store) Create(ctx context.Context, t Ticket, actor string, role Role) (*Ticket, bool, error) {
+	if t.Source == "" || t.Channel == "" {
+		return nil, false, errorf(CodeInvalid, "a ticket needs its source and channel")
+	}
+	now := s.now()
+	day := DateOf(now)
+	idem := s.key("idem", t.Source)
+	res, err := reserveScript.Run(ctx, s.rdb, []string{idem, s.key("seq", fmt.Sprintf("%04d%02d%02d", day.Year, day.Month, day.Day))}).Slice()
+	if err != nil {
+		return nil, false, unavailable(err)
+	}
+	if res[0].(int64) == 0 {
+		existing, err := s.Get(ctx, res[1].(string))
+		return existing, false, err
+	}
+	t.ID = fmt.Sprintf("QF-%04d%02d%02d-%06d", day.Year, day.Month, day.Day, res[1].(int64))
+	t.Version, t.Status, t.CreatedAt, t.UpdatedAt = 1, StatusReceived, now, now
+	entry := NextAudit(t.ID, nil, now, actor, role, "create", "", StatusReceived, "")
+	t.AuditHead, t.AuditSeq = entry.Hash, entry.Seq
+	entryJSON, err := json.Marshal(entry)
+	if err != nil {
+		return nil, false, fmt.Errorf("encode audit entry: %w", err)
+	}
+	keys := append([]string{idem, s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.key("due")}, s.indexes(&t)...)
+	args := append([]any{t.ID, entryJSON, now.UnixMilli(), dueScore(&t)}, t.fields()...)
+	res, err = createScript.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return nil, false, unavailable(err)
+	}
+	if res[0].(int64) == 0 { // a concurrent delivery of the same message won
+		existing, err := s.Get(ctx, res[1].(string))
+		return existing, false, err
+	}
+	return &t, true, nil
+}
+
+// Get reads a ticket.
+func (s *Store) Get(ctx context.Context, id string) (*Ticket, error) {
+	h, err := s.rdb.HGetAll(ctx, s.key("t", id)).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	if len(h) == 0 {
+		return nil, errorf(CodeNotFound, "no ticket %s", id)
+	}
+	return ticketFromHash(h)
+}
+
+// Audit reads a ticket's history.
+func (s *Store) Audit(ctx context.Context, id string) ([]AuditEntry, error) {
+	raw, err := s.rdb.LRange(ctx, s.key("t", id, "audit"), 0, -1).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	entries := make([]AuditEntry, len(raw))
+	for i, r := range raw {
+		if err := json.Unmarshal([]byte(r), &entries[i]); err != nil {
+			return nil, fmt.Errorf("ticket %s: audit entry %d: %w", id, i+1, err)
+		}
+	}
+	return entries, nil
+}
+
+// VerifyAudit checks a ticket's history against its chain and recorded head; it returns
+// the index of the first bad entry, or -1.
+func (s *Store) VerifyAudit(ctx context.Context, id string) (int, error) {
+	t, err := s.Get(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	entries, err := s.Audit(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	return VerifyChain(id, entries, t.AuditHead)
+}
+
+// Apply makes a lifecycle move on the ticket as the caller last saw it (version): if
+// someone changed it since, nothing happens and the error has CodeConflict. Two round
+// trips: read the ticket, then one script that checks the version and writes.
+func (s *Store) Apply(ctx context.Context, id string, version int64, m Move) (*Ticket, error) {
+	t, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if t.Version != version {
+		return nil, errorf(CodeConflict, "ticket %s is at version %d, not %d", id, t.Version, version)
+	}
+	to, err := s.outcomes.Next(t.Status, m)
+	if err != nil {
+		return nil, err
+	}
+	oldIdx := s.indexes(t)
+	next := *t
+	next.Status, next.Version, next.UpdatedAt = to, t.Version+1, s.now()
+	switch m.Action {
+	case ActRoute:
+		next.Mode, next.Body, next.Due = m.Mode, m.Body, m.Due
+	case ActEscalate:
+		next.Mode = m.Mode
+	case ActReport, ActConclude:
+		next.Finding, next.Disposal, next.Measures = m.Finding, m.Disposal, strings.Join(m.Measures, ",")
+	case ActReply:
+		next.Reply = m.Reply
+	case ActMerge:
+		next.MainID = m.MainID
+	}
+	note := m.Note
+	if m.Reason != "" {
+		note = strings.TrimSpace(m.Reason + " " + note)
+	}
+	prev := &AuditEntry{Seq: t.AuditSeq, Hash: t.AuditHead}
+	entry := NextAudit(id, prev, next.UpdatedAt, m.Actor, m.Role, m.Action, t.Status, to, note)
+	next.AuditHead, next.AuditSeq = entry.Hash, entry.Seq
+	entryJSON, err := json.Marshal(entry)
+	if err != nil {
+		return nil, fmt.Errorf("encode audit entry: %w", err)
+	}
+	leave, join := diff(oldIdx, s.indexes(&next))
+	keys := append([]string{s.key("t", id), s.key("t", id, "audit"), s.key("events"), s.key("due")}, leave...)
+	keys = append(keys, join...)
+	args := append([]any{version, id, len(leave), next.CreatedAt.UnixMilli(), entryJSON, dueScore(&next), string(m.Action)}, next.fields()...)
+	res, err := moveScript.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	switch res[0].(int64) {
+	case -1:
+		return nil, errorf(CodeNotFound, "no ticket %s", id)
+	case 0:
+		return nil, errorf(CodeConflict, "ticket %s changed while %s was being applied", id, m.Action)
+	}
+	return &next, nil
+}
+
+// diff returns the keys only in a (to leave) and only in b (to join).
+func diff(a, b []string) (leave, join []string) {
+	in := func(x string, list []string) bool {
+		for _, y := range list {
+			if x == y {
+				return true
+			}
+		}
+		return false
+	}
+	for _, x := range a {
+		if !in(x, b) {
+			leave = append(leave, x)
+		}
+	}
+	for _, x := range b {
+		if !in(x, a) {
+			join = append(join, x)
+		}
+	}
+	return leave, join
+}
+
+// Find lists ticket ids of one index, newest first: field is status, mode, category,
+// channel, body or phone.
+func (s *Store) Find(ctx context.Context, field, value string, limit int64) ([]string, error) {
+	ids, err := s.rdb.ZRevRange(ctx, s.key("idx", field, value), 0, limit-1).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, unavailable(err)
+	}
+	return ids, nil
+}
+
+// DueBefore lists open tickets whose deadline runs out before t.
+func (s *Store) DueBefore(ctx context.Context, t time.Time, limit int64) ([]string, error) {
+	ids, err := s.rdb.ZRangeByScore(ctx, s.key("due"), &redis.ZRangeBy{Min: "-inf", Max: "(" + strconv.FormatInt(t.Unix(), 10), Count: limit}).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return ids, nil
+}

@@ -1,0 +1,97 @@
+package intake
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Ticket is a tracked complaint as the store keeps it. Reporter identity is only ever
+// held sealed (Identity); lookups by phone go through PhoneHash.
+type Ticket struct {
+	ID        string
+	Version   int64
+	Status    Status
+	Mode      string // direct, assigned, transferred, supervised
+	Rule      string // the routing rule that chose the mode
+	Category  string
+	Channel   string // web, sms, hotline
+	Body      string // the body handling it
+	Due       Date   // current deadline; zero when none
+	CreatedAt time.Time
+	UpdatedAt time.Time
+
+	Text            string
+	SubjectName     string
+	SubjectPosition string
+	SubjectUnit     string
+	SubjectRank     string
+	Fingerprint     string
+	Analysis        string // the nlp result, JSON
+
+	RealName  bool
+	Identity  string // sealed reporter identity and contact (Keyring.Seal), "" when anonymous
+	PhoneHash string // Keyring.LookupHash("phone", …), for a caller's history
+	QueryHash string // SHA-256 of the query code; the code itself is shown once
+	Source    string // channel + sender's message or call id: the idempotency key
+	Operator  string // the hotline operator who logged it
+	MainID    string // set when merged into another ticket
+	AuditHead string // hash of the last audit entry
+	AuditSeq  int64  // its sequence number
+
+	Finding  string // 属实, 部分属实, 不属实
+	Disposal string
+	Measures string // comma-separated 问责 measures
+	Reply    string // what the reporter was told
+}
+
+// fields encodes the ticket as a Redis hash.
+func (t *Ticket) fields() []any {
+	due := ""
+	if t.Due != (Date{}) {
+		due = t.Due.String()
+	}
+	return []any{
+		"id", t.ID, "version", t.Version, "status", string(t.Status), "mode", t.Mode, "rule", t.Rule,
+		"category", t.Category, "channel", t.Channel, "body", t.Body, "due", due,
+		"created_at", t.CreatedAt.UTC().Format(time.RFC3339Nano), "updated_at", t.UpdatedAt.UTC().Format(time.RFC3339Nano),
+		"text", t.Text, "subject_name", t.SubjectName, "subject_position", t.SubjectPosition,
+		"subject_unit", t.SubjectUnit, "subject_rank", t.SubjectRank, "fingerprint", t.Fingerprint,
+		"analysis", t.Analysis, "real_name", strconv.FormatBool(t.RealName), "identity", t.Identity,
+		"phone_hash", t.PhoneHash, "query_hash", t.QueryHash, "source", t.Source, "operator", t.Operator,
+		"main_id", t.MainID, "audit_head", t.AuditHead, "audit_seq", t.AuditSeq,
+		"finding", t.Finding, "disposal", t.Disposal, "measures", t.Measures, "reply", t.Reply,
+	}
+}
+
+// ticketFromHash decodes what HGETALL returned.
+func ticketFromHash(h map[string]string) (*Ticket, error) {
+	t := &Ticket{
+		ID: h["id"], Status: Status(h["status"]), Mode: h["mode"], Rule: h["rule"], Category: h["category"],
+		Channel: h["channel"], Body: h["body"], Text: h["text"], SubjectName: h["subject_name"],
+		SubjectPosition: h["subject_position"], SubjectUnit: h["subject_unit"], SubjectRank: h["subject_rank"],
+		Fingerprint: h["fingerprint"], Analysis: h["analysis"], RealName: h["real_name"] == "true",
+		Identity: h["identity"], PhoneHash: h["phone_hash"], QueryHash: h["query_hash"], Source: h["source"],
+		Operator: h["operator"], MainID: h["main_id"], AuditHead: h["audit_head"],
+		Finding: h["finding"], Disposal: h["disposal"], Measures: h["measures"], Reply: h["reply"],
+	}
+	var err error
+	if t.Version, err = strconv.ParseInt(h["version"], 10, 64); err != nil {
+		return nil, fmt.Errorf("ticket %s: version: %w", t.ID, err)
+	}
+	if t.AuditSeq, err = strconv.ParseInt(h["audit_seq"], 10, 64); err != nil {
+		return nil, fmt.Errorf("ticket %s: audit_seq: %w", t.ID, err)
+	}
+	if t.CreatedAt, err = time.Parse(time.RFC3339Nano, h["created_at"]); err != nil {
+		return nil, fmt.Errorf("ticket %s: created_at: %w", t.ID, err)
+	}
+	if t.UpdatedAt, err = time.Parse(time.RFC3339Nano, h["updated_at"]); err != nil {
+		return nil, fmt.Errorf("ticket %s: updated_at: %w", t.ID, err)
+	}
+	if h["due"] != "" {
+		if t.Due, err = ParseDate(h["due"]); err != nil {
+			return nil, fmt.Errorf("ticket %s: %w", t.ID, err)
+		}
+	}
+	return t, nil
+}
