@@ -4,6 +4,7 @@
 //	qingfeng eval FILE.jsonl     score the pipeline on a labelled file
 //	qingfeng train               cross-validate the model on the training corpus
 //	qingfeng loadstats           what loading costs: time, memory, binary size
+//	qingfeng audit verify ID     check a ticket's hash-chained history
 package main
 
 import (
@@ -30,6 +31,7 @@ func commands() []command {
 		{"eval", "eval FILE.jsonl: score the pipeline on a labelled file", runEval},
 		{"train", "cross-validate the classifier on its training corpus", runTrain},
 		{"loadstats", "load the dictionaries and model once; print load time, memory and binary size", runLoadStats},
+		{"audit", "audit verify TICKET: check a ticket's hash-chained history", runAudit},
 	}
 }
 

@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"qingfeng/intake"
 	"qingfeng/nlp"
 )
 
@@ -148,4 +153,40 @@ func FuzzClassifyLine(f *testing.F) {
 			t.Fatalf("want exactly one of error/category: %s", b)
 		}
 	})
+}
+
+func TestAuditVerifyCommand(t *testing.T) {
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: 15})
+	defer rdb.Close()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		t.Fatalf("tests need Redis on 127.0.0.1:6379: %v", err)
+	}
+	ns := fmt.Sprintf("cmdtest-%d", time.Now().UnixNano())
+	t.Cleanup(func() {
+		iter := rdb.Scan(ctx, 0, "qf:{"+ns+"}:*", 1000).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+	})
+	o, _ := intake.LoadOutcomes(nil)
+	s := intake.NewStore(rdb, ns, o, time.Now)
+	tk, _, err := s.Create(ctx, intake.Ticket{Source: "sms:1", Channel: "sms", Text: "测试"}, "gw", intake.RoleSystem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := []string{"audit", "-redis", "redis://127.0.0.1:6379/15", "-namespace", ns, "verify", tk.ID}
+	var out, errOut bytes.Buffer
+	if code := run(ctx, flags, nil, &out, &errOut); code != 0 || !strings.Contains(out.String(), "chain intact") {
+		t.Fatalf("intact: exit %d, %s %s", code, out.String(), errOut.String())
+	}
+	rdb.LSet(ctx, "qf:{"+ns+"}:t:"+tk.ID+":audit", 0, `{"seq":1,"actor":"someone else"}`)
+	out.Reset()
+	if code := run(ctx, flags, nil, &out, &errOut); code != 1 || !strings.Contains(out.String(), "broken at entry 1") {
+		t.Errorf("tampered: exit %d, %s", code, out.String())
+	}
+	out.Reset()
+	if code := run(ctx, []string{"audit", "-redis", "redis://127.0.0.1:6379/15", "-namespace", ns, "verify", "QF-none"}, nil, &out, &errOut); code != 1 {
+		t.Errorf("unknown ticket: exit %d", code)
+	}
 }
