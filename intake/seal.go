@@ -150,3 +150,27 @@ func (k *Keyring) LookupHash(kind, value string) string {
 	mac.Write([]byte(value))
 	return hex.EncodeToString(mac.Sum(nil)[:16])
 }
+
+// queryAlphabet has no 0/O or 1/I/L, so a code read out on the phone is not misheard.
+const queryAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// QueryCode is the reporter's code for a ticket made from source: 12 characters (about
+// 59 bits), derived with a keyed hash so that a retried delivery gets the same code
+// back while the store keeps only QueryHash of it.
+func (k *Keyring) QueryCode(source string) string {
+	mac := hmac.New(sha256.New, k.indexer)
+	mac.Write([]byte("query code\x00" + source))
+	sum := mac.Sum(nil)
+	out := make([]byte, 12)
+	for i := range out {
+		out[i] = queryAlphabet[int(sum[i])%len(queryAlphabet)]
+	}
+	return string(out)
+}
+
+// QueryHash is what the store keeps of a query code: the code has enough entropy that a
+// plain SHA-256 cannot be reversed.
+func QueryHash(code string) string {
+	sum := sha256.Sum256([]byte(strings.ToUpper(strings.TrimSpace(code))))
+	return hex.EncodeToString(sum[:])
+}

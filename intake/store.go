@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"qingfeng/nlp"
 )
 
 // Store keeps tickets in Redis. Key layout, all under one hash tag so that every
@@ -21,8 +23,9 @@ import (
 //	t:<id>:audit          list of audit entries, JSON, hash-chained
 //	events                stream of created/moved events for the work that follows
 //	due                   sorted set: open tickets by deadline (unix seconds)
+//	all                   sorted set: every ticket by creation time
 //	idx:<field>:<value>   sorted sets by creation time: status, mode, category,
-//	                      channel, body, phone (keyed hash)
+//	                      channel, body, phone (keyed hash), subject (key of the official)
 type Store struct {
 	rdb      redis.UniversalClient
 	prefix   string
@@ -48,8 +51,9 @@ var openStatuses = map[Status]bool{StatusReceived: true, StatusAccepted: true, S
 
 // indexes lists the index keys a ticket belongs to.
 func (s *Store) indexes(t *Ticket) []string {
-	idx := []string{s.key("idx", "status", string(t.Status)), s.key("idx", "channel", t.Channel)}
-	for _, f := range []struct{ name, v string }{{"mode", t.Mode}, {"category", t.Category}, {"body", t.Body}, {"phone", t.PhoneHash}} {
+	idx := []string{s.key("all"), s.key("idx", "status", string(t.Status)), s.key("idx", "channel", t.Channel)}
+	for _, f := range []struct{ name, v string }{{"mode", t.Mode}, {"category", t.Category}, {"body", t.Body},
+		{"phone", t.PhoneHash}, {"subject", t.SubjectKey}} {
 		if f.v != "" {
 			idx = append(idx, s.key("idx", f.name, f.v))
 		}
@@ -159,6 +163,9 @@ func (s *Store) Apply(ctx context.Context, id string, version int64, m Move) (*T
 	if err != nil {
 		return nil, err
 	}
+	if m.Action == ActRoute && sameUnit(m.Body, t.SubjectUnit) {
+		return nil, errorf(CodeInvalid, "回避: %s is the subject's own unit and cannot handle this ticket", m.Body)
+	}
 	oldIdx := s.indexes(t)
 	next := *t
 	next.Status, next.Version, next.UpdatedAt = to, t.Version+1, s.now()
@@ -242,4 +249,54 @@ func (s *Store) DueBefore(ctx context.Context, t time.Time, limit int64) ([]stri
 		return nil, unavailable(err)
 	}
 	return ids, nil
+}
+
+// sameUnit: a body that is, or sits inside, the subject's unit must not handle the
+// report about it (回避).
+func sameUnit(body, unit string) bool {
+	body, unit = strings.TrimSpace(body), strings.TrimSpace(unit)
+	return body != "" && unit != "" && (strings.Contains(body, unit) || strings.Contains(unit, body))
+}
+
+// since lists the ids of one index created at or after t.
+func (s *Store) since(ctx context.Context, field, value string, t time.Time) ([]string, error) {
+	ids, err := s.rdb.ZRangeByScore(ctx, s.key("idx", field, value), &redis.ZRangeBy{Min: strconv.FormatInt(t.UnixMilli(), 10), Max: "+inf"}).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return ids, nil
+}
+
+// nearDupScan bounds how many recent tickets a new one is compared with.
+const nearDupScan = 2000
+
+// nearDuplicates finds recent tickets (created at or after t) whose text fingerprint is
+// within nlp.NearDuplicate bits of fp: two round trips, however many tickets.
+func (s *Store) nearDuplicates(ctx context.Context, fp nlp.Fingerprint, t time.Time) ([]string, error) {
+	ids, err := s.rdb.ZRevRangeByScore(ctx, s.key("all"), &redis.ZRangeBy{Min: strconv.FormatInt(t.UnixMilli(), 10), Max: "+inf", Count: nearDupScan}).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.StringCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = pipe.HGet(ctx, s.key("t", id), "fingerprint")
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, unavailable(err)
+	}
+	var out []string
+	for i, c := range cmds {
+		var other nlp.Fingerprint
+		if c.Err() != nil || other.UnmarshalText([]byte(c.Val())) != nil {
+			continue
+		}
+		if nlp.Distance(fp, other) <= nlp.NearDuplicate {
+			out = append(out, ids[i])
+		}
+	}
+	return out, nil
 }

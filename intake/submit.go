@@ -1,0 +1,172 @@
+package intake
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"qingfeng/nlp"
+)
+
+// Analyzer is what intake needs of the language pipeline.
+type Analyzer interface {
+	Analyze(text string) (*nlp.Result, error)
+	Router() *nlp.Router
+}
+
+// Report is a complaint as any channel delivers it.
+type Report struct {
+	Channel   string // web, sms, hotline
+	SenderID  string // the sender's message or call id: retries carry the same one
+	Text      string
+	Anonymous bool
+	Name      string // the reporter, when real-name
+	Phone     string
+	IDNumber  string
+	Operator  string // hotline operator
+	Actor     string // who submits it, for the audit trail
+	Role      Role
+}
+
+// Receipt is what the reporter is given: the ticket number and the query code.
+type Receipt struct {
+	Ticket    *Ticket
+	QueryCode string
+	Created   bool // false when the report was a retried delivery
+	Related   []string
+}
+
+// Intake turns reports into tickets.
+type Intake struct {
+	store    *Store
+	analyzer Analyzer
+	keys     *Keyring
+}
+
+// NewIntake wires the store, the analyzer and the keyring.
+func NewIntake(store *Store, analyzer Analyzer, keys *Keyring) *Intake {
+	return &Intake{store: store, analyzer: analyzer, keys: keys}
+}
+
+var channels = map[string]bool{"web": true, "sms": true, "hotline": true}
+
+// Submit understands, routes and stores a report. A second delivery of the same
+// sender id returns the first ticket and the same query code.
+func (in *Intake) Submit(ctx context.Context, r Report) (*Receipt, error) {
+	switch {
+	case !channels[r.Channel]:
+		return nil, errorf(CodeInvalid, "unknown channel %q", r.Channel)
+	case r.SenderID == "" || utf8.RuneCountInString(r.SenderID) > 200:
+		return nil, errorf(CodeInvalid, "a report needs the sender's message or call id (at most 200 characters)")
+	case !r.Anonymous && r.Name == "" && r.Phone == "":
+		return nil, errorf(CodeInvalid, "a real-name report needs the reporter's name or phone")
+	}
+	res, err := in.analyzer.Analyze(r.Text)
+	if err != nil {
+		return nil, &Error{Code: CodeInvalid, Msg: "the complaint text cannot be read", Err: err}
+	}
+	source := r.Channel + ":" + r.SenderID
+	related, err := in.related(ctx, res)
+	if err != nil {
+		return nil, err
+	}
+	decision := in.analyzer.Router().Route(nlp.RouteInput{Category: res.Category, Rank: res.Subject.Rank,
+		Signals: res.Signals, Reports: 1 + len(related)})
+	analysis, err := json.Marshal(res)
+	if err != nil {
+		return nil, fmt.Errorf("encode analysis: %w", err)
+	}
+	code := in.keys.QueryCode(source)
+	t := Ticket{
+		Source: source, Channel: r.Channel, Operator: r.Operator, Text: r.Text,
+		Category: res.Category, Mode: decision.Mode, Rule: decision.Rule,
+		SubjectName: res.Subject.Name, SubjectPosition: res.Subject.Position,
+		SubjectUnit: res.Subject.Unit, SubjectRank: res.Subject.Rank, SubjectKey: subjectKey(res.Subject),
+		Fingerprint: res.Fingerprint.String(), Analysis: string(analysis), QueryHash: QueryHash(code),
+		RealName: !r.Anonymous, Related: strings.Join(related, ","),
+	}
+	if !r.Anonymous {
+		identity, err := json.Marshal(map[string]string{"name": r.Name, "phone": r.Phone, "id_number": r.IDNumber})
+		if err != nil {
+			return nil, fmt.Errorf("encode identity: %w", err)
+		}
+		if t.Identity, err = in.keys.Seal(identity, source); err != nil {
+			return nil, err
+		}
+		if r.Phone != "" {
+			t.PhoneHash = in.keys.LookupHash("phone", normalizePhone(r.Phone))
+		}
+	}
+	actor, role := r.Actor, r.Role
+	if actor == "" {
+		actor, role = r.Channel, RoleSystem
+	}
+	tk, created, err := in.store.Create(ctx, t, actor, role)
+	if err != nil {
+		return nil, err
+	}
+	return &Receipt{Ticket: tk, QueryCode: code, Created: created, Related: related}, nil
+}
+
+// related finds earlier tickets about the same subject within the routing rules' repeat
+// window, and near-duplicates of the text among recent tickets.
+func (in *Intake) related(ctx context.Context, res *nlp.Result) ([]string, error) {
+	since := in.store.now().Add(-time.Duration(in.analyzer.Router().RepeatWindowDays()) * 24 * time.Hour)
+	var out []string
+	if key := subjectKey(res.Subject); key != "" {
+		ids, err := in.store.since(ctx, "subject", key, since)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ids...)
+	}
+	near, err := in.store.nearDuplicates(ctx, res.Fingerprint, since)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range near {
+		if !contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// subjectKey names the official a report is about, as far as it is known: a unit and a
+// name, or a unit and a post. Reports that name neither are not linked by subject.
+func subjectKey(s nlp.Subject) string {
+	who := s.Name
+	if who == "" {
+		who = s.Position
+	}
+	if s.Unit == "" || who == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(s.Unit + "\x00" + who))
+	return hex.EncodeToString(sum[:8])
+}
+
+func normalizePhone(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	s := b.String()
+	return strings.TrimPrefix(s, "86")
+}
