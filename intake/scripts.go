@@ -59,3 +59,15 @@ redis.call('RPUSH', KEYS[2], ARGV[5])
 redis.call('XADD', KEYS[3], '*', 'type', 'moved', 'id', ARGV[2], 'action', ARGV[7])
 return {1}
 `)
+
+// warnScript records a deadline warning once, however many scanners see it: the marker
+// and the event are written together, and only by the scanner that set the marker.
+//
+//	KEYS[1] marker (ticket, level, deadline)  KEYS[2] event stream
+//	ARGV[1] id  ARGV[2] level  ARGV[3] marker lifetime (seconds)
+//	returns 1 when this call recorded the warning, 0 when it was recorded before
+var warnScript = redis.NewScript(`
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then return 0 end
+redis.call('XADD', KEYS[2], '*', 'type', 'warning', 'id', ARGV[1], 'level', ARGV[2])
+return 1
+`)

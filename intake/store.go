@@ -171,7 +171,7 @@ func (s *Store) Apply(ctx context.Context, id string, version int64, m Move) (*T
 	next.Status, next.Version, next.UpdatedAt = to, t.Version+1, s.now()
 	switch m.Action {
 	case ActRoute:
-		next.Mode, next.Body, next.Due = m.Mode, m.Body, m.Due
+		next.Mode, next.Body, next.Due, next.DueStart = m.Mode, m.Body, m.Due, DateOf(next.UpdatedAt)
 	case ActEscalate:
 		next.Mode = m.Mode
 	case ActReport, ActConclude:

@@ -18,6 +18,7 @@ type Ticket struct {
 	Channel   string // web, sms, hotline
 	Body      string // the body handling it
 	Due       Date   // current deadline; zero when none
+	DueStart  Date   // when that deadline was set, for warning levels
 	CreatedAt time.Time
 	UpdatedAt time.Time
 
@@ -49,13 +50,10 @@ type Ticket struct {
 
 // fields encodes the ticket as a Redis hash.
 func (t *Ticket) fields() []any {
-	due := ""
-	if t.Due != (Date{}) {
-		due = t.Due.String()
-	}
+	due := dateOrEmpty(t.Due)
 	return []any{
 		"id", t.ID, "version", t.Version, "status", string(t.Status), "mode", t.Mode, "rule", t.Rule,
-		"category", t.Category, "channel", t.Channel, "body", t.Body, "due", due,
+		"category", t.Category, "channel", t.Channel, "body", t.Body, "due", due, "due_start", dateOrEmpty(t.DueStart),
 		"created_at", t.CreatedAt.UTC().Format(time.RFC3339Nano), "updated_at", t.UpdatedAt.UTC().Format(time.RFC3339Nano),
 		"text", t.Text, "subject_name", t.SubjectName, "subject_position", t.SubjectPosition,
 		"subject_unit", t.SubjectUnit, "subject_rank", t.SubjectRank, "subject_key", t.SubjectKey,
@@ -92,10 +90,22 @@ func ticketFromHash(h map[string]string) (*Ticket, error) {
 	if t.UpdatedAt, err = time.Parse(time.RFC3339Nano, h["updated_at"]); err != nil {
 		return nil, fmt.Errorf("ticket %s: updated_at: %w", t.ID, err)
 	}
-	if h["due"] != "" {
-		if t.Due, err = ParseDate(h["due"]); err != nil {
-			return nil, fmt.Errorf("ticket %s: %w", t.ID, err)
+	for _, d := range []struct {
+		field string
+		into  *Date
+	}{{"due", &t.Due}, {"due_start", &t.DueStart}} {
+		if h[d.field] != "" {
+			if *d.into, err = ParseDate(h[d.field]); err != nil {
+				return nil, fmt.Errorf("ticket %s: %s: %w", t.ID, d.field, err)
+			}
 		}
 	}
 	return t, nil
+}
+
+func dateOrEmpty(d Date) string {
+	if d == (Date{}) {
+		return ""
+	}
+	return d.String()
 }

@@ -1,0 +1,96 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Scanner watches deadlines. Any number of instances may run it at once: each warning
+// is recorded once (warnScript) and each escalation happens once (a version-checked
+// move), so nothing is sent twice and nothing is skipped.
+type Scanner struct {
+	store  *Store
+	cal    *Calendar
+	limits Limits
+}
+
+// NewScanner watches the store's deadlines with the calendar and limits.
+func NewScanner(store *Store, cal *Calendar, limits Limits) *Scanner {
+	return &Scanner{store: store, cal: cal, limits: limits}
+}
+
+// ScanResult counts what one pass did (by this instance).
+type ScanResult struct {
+	Warned    int
+	Escalated int
+}
+
+// scanBatch is how many deadlines one pass reads at a time.
+const scanBatch = 500
+
+// markerLife keeps warning markers long past any deadline.
+const markerLife = 400 * 24 * time.Hour
+
+// Scan looks at every open ticket with a deadline: it warns at yellow, orange and red,
+// and turns an overdue assigned ticket into a supervised one with a chasing notice
+// (催办) in its history.
+func (sc *Scanner) Scan(ctx context.Context) (ScanResult, error) {
+	var res ScanResult
+	today := DateOf(sc.store.now())
+	for offset := int64(0); ; offset += scanBatch {
+		ids, err := sc.store.rdb.ZRange(ctx, sc.store.key("due"), offset, offset+scanBatch-1).Result()
+		if err != nil {
+			return res, unavailable(err)
+		}
+		for _, id := range ids {
+			if err := sc.check(ctx, id, today, &res); err != nil {
+				return res, err
+			}
+		}
+		if len(ids) < scanBatch {
+			return res, nil
+		}
+	}
+}
+
+func (sc *Scanner) check(ctx context.Context, id string, today Date, res *ScanResult) error {
+	t, err := sc.store.Get(ctx, id)
+	if CodeOf(err) == CodeNotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	start := t.DueStart
+	if start == (Date{}) {
+		start = DateOf(t.CreatedAt)
+	}
+	level := sc.limits.WarningLevel(sc.cal, start, t.Due, today)
+	if level == LevelNone {
+		return nil
+	}
+	marker := sc.store.key("warned", id, string(level), t.Due.String())
+	n, err := warnScript.Run(ctx, sc.store.rdb, []string{marker, sc.store.key("events")}, id, string(level), int64(markerLife/time.Second)).Int()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return unavailable(err)
+	}
+	res.Warned += n
+	if level != LevelRed || t.Mode != ModeAssigned {
+		return nil
+	}
+	_, err = sc.store.Apply(ctx, id, t.Version, Move{Action: ActEscalate, Role: RoleSystem, Actor: "deadline-scanner",
+		Mode: ModeSupervised, Note: fmt.Sprintf("逾期未报结（期限 %s），转为督办并向承办单位发出催办通知", t.Due)})
+	switch CodeOf(err) {
+	case "":
+		res.Escalated++
+	case CodeConflict, CodeIllegalMove:
+		// Another scanner, or a member of staff, moved it first.
+	default:
+		return err
+	}
+	return nil
+}
