@@ -10,93 +10,95 @@ import (
 
 // Several scanners at once: every warning and every escalation happens exactly once.
 func TestScannersWarnAndEscalateExactlyOnce(t *testing.T) {
-	rdb, ns := testRedis(t)
-	o, _ := LoadOutcomes(nil)
-	cal, err := NewCalendar()
-	if err != nil {
-		t.Fatal(err)
-	}
-	limits, _ := LoadLimits(nil)
-	var mu sync.Mutex
-	clock := time.Date(2026, 3, 2, 9, 0, 0, 0, chinaTime)
-	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-	setClock := func(d Date) { mu.Lock(); clock = d.time().Add(10 * time.Hour); mu.Unlock() }
-	s := NewStore(rdb, ns, o, now)
-	ctx := context.Background()
-
-	due := cal.AddWorkingDays(Date{2026, 3, 2}, limits.AssignedResult) // 2026-04-14
-	var ids []string
-	for i, mode := range []string{ModeAssigned, ModeAssigned, ModeDirect} {
-		tk, _, err := s.Create(ctx, sampleTicket(fmt.Sprintf("web:scan-%d", i)), "web", RoleSystem)
+	eachBackend(t, func(t *testing.T, c conn) {
+		rdb, ns := c.rdb, c.ns
+		o, _ := LoadOutcomes(nil)
+		cal, err := NewCalendar()
 		if err != nil {
 			t.Fatal(err)
 		}
-		tk, _ = s.Apply(ctx, tk.ID, tk.Version, Move{Action: ActAccept, Role: RoleIntake, Actor: "i"})
-		if _, err := s.Apply(ctx, tk.ID, tk.Version, Move{Action: ActRoute, Role: RoleIntake, Actor: "i", Mode: mode, Body: "县纪委第二室", Due: due}); err != nil {
-			t.Fatal(err)
+		limits, _ := LoadLimits(nil)
+		var mu sync.Mutex
+		clock := time.Date(2026, 3, 2, 9, 0, 0, 0, chinaTime)
+		now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+		setClock := func(d Date) { mu.Lock(); clock = d.time().Add(10 * time.Hour); mu.Unlock() }
+		s := NewStore(rdb, ns, o, now)
+		ctx := context.Background()
+
+		due := cal.AddWorkingDays(Date{2026, 3, 2}, limits.AssignedResult) // 2026-04-14
+		var ids []string
+		for i, mode := range []string{ModeAssigned, ModeAssigned, ModeDirect} {
+			tk, _, err := s.Create(ctx, sampleTicket(fmt.Sprintf("web:scan-%d", i)), "web", RoleSystem)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tk, _ = s.Apply(ctx, tk.ID, tk.Version, Move{Action: ActAccept, Role: RoleIntake, Actor: "i"})
+			if _, err := s.Apply(ctx, tk.ID, tk.Version, Move{Action: ActRoute, Role: RoleIntake, Actor: "i", Mode: mode, Body: "县纪委第二室", Due: due}); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, tk.ID)
 		}
-		ids = append(ids, tk.ID)
-	}
-	scanAll := func() ScanResult {
-		var total ScanResult
-		var wg sync.WaitGroup
-		var tmu sync.Mutex
-		for i := 0; i < 4; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				r, err := NewScanner(s, cal, limits).Scan(ctx)
-				if err != nil {
-					t.Error(err)
-				}
-				tmu.Lock()
-				total.Warned += r.Warned
-				total.Escalated += r.Escalated
-				tmu.Unlock()
-			}()
+		scanAll := func() ScanResult {
+			var total ScanResult
+			var wg sync.WaitGroup
+			var tmu sync.Mutex
+			for i := 0; i < 4; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r, err := NewScanner(s, cal, limits).Scan(ctx)
+					if err != nil {
+						t.Error(err)
+					}
+					tmu.Lock()
+					total.Warned += r.Warned
+					total.Escalated += r.Escalated
+					tmu.Unlock()
+				}()
+			}
+			wg.Wait()
+			return total
 		}
-		wg.Wait()
-		return total
-	}
-	steps := []struct {
-		day            Date
-		warned, escal  int
-		modeOfAssigned string
-	}{
-		{Date{2026, 3, 10}, 0, 0, ModeAssigned},   // 6 of 30 working days
-		{Date{2026, 3, 23}, 3, 0, ModeAssigned},   // yellow for all three
-		{Date{2026, 3, 24}, 0, 0, ModeAssigned},   // still yellow: nothing new
-		{Date{2026, 4, 3}, 3, 0, ModeAssigned},    // orange
-		{Date{2026, 4, 15}, 3, 2, ModeSupervised}, // red; the two assigned ones escalate
-		{Date{2026, 4, 16}, 0, 0, ModeSupervised}, // nothing twice
-	}
-	for _, st := range steps {
-		setClock(st.day)
-		got := scanAll()
-		if got.Warned != st.warned || got.Escalated != st.escal {
-			t.Errorf("%s: warned %d escalated %d, want %d and %d", st.day, got.Warned, got.Escalated, st.warned, st.escal)
+		steps := []struct {
+			day            Date
+			warned, escal  int
+			modeOfAssigned string
+		}{
+			{Date{2026, 3, 10}, 0, 0, ModeAssigned},   // 6 of 30 working days
+			{Date{2026, 3, 23}, 3, 0, ModeAssigned},   // yellow for all three
+			{Date{2026, 3, 24}, 0, 0, ModeAssigned},   // still yellow: nothing new
+			{Date{2026, 4, 3}, 3, 0, ModeAssigned},    // orange
+			{Date{2026, 4, 15}, 3, 2, ModeSupervised}, // red; the two assigned ones escalate
+			{Date{2026, 4, 16}, 0, 0, ModeSupervised}, // nothing twice
 		}
-		tk, _ := s.Get(ctx, ids[0])
-		if tk.Mode != st.modeOfAssigned {
-			t.Errorf("%s: assigned ticket is %s", st.day, tk.Mode)
+		for _, st := range steps {
+			setClock(st.day)
+			got := scanAll()
+			if got.Warned != st.warned || got.Escalated != st.escal {
+				t.Errorf("%s: warned %d escalated %d, want %d and %d", st.day, got.Warned, got.Escalated, st.warned, st.escal)
+			}
+			tk, _ := s.Get(ctx, ids[0])
+			if tk.Mode != st.modeOfAssigned {
+				t.Errorf("%s: assigned ticket is %s", st.day, tk.Mode)
+			}
 		}
-	}
-	events, _ := rdb.XRange(ctx, s.key("events"), "-", "+").Result()
-	warnings := 0
-	for _, e := range events {
-		if e.Values["type"] == "warning" {
-			warnings++
+		events, _ := rdb.XRange(ctx, s.key("events"), "-", "+").Result()
+		warnings := 0
+		for _, e := range events {
+			if e.Values["type"] == "warning" {
+				warnings++
+			}
 		}
-	}
-	if warnings != 9 {
-		t.Errorf("%d warning events, want 9 (3 tickets × 3 levels)", warnings)
-	}
-	entries, _ := s.Audit(ctx, ids[0])
-	last := entries[len(entries)-1]
-	if last.Action != ActEscalate || last.Role != RoleSystem || last.Note == "" {
-		t.Errorf("last audit entry %+v, want the escalation with its chasing notice", last)
-	}
-	if direct, _ := s.Get(ctx, ids[2]); direct.Mode != ModeDirect {
-		t.Errorf("a direct ticket was escalated")
-	}
+		if warnings != 9 {
+			t.Errorf("%d warning events, want 9 (3 tickets × 3 levels)", warnings)
+		}
+		entries, _ := s.Audit(ctx, ids[0])
+		last := entries[len(entries)-1]
+		if last.Action != ActEscalate || last.Role != RoleSystem || last.Note == "" {
+			t.Errorf("last audit entry %+v, want the escalation with its chasing notice", last)
+		}
+		if direct, _ := s.Get(ctx, ids[2]); direct.Mode != ModeDirect {
+			t.Errorf("a direct ticket was escalated")
+		}
+	})
 }

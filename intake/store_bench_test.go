@@ -31,7 +31,8 @@ func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 // loopback and reports tickets/s and Redis round trips per ticket.
 // Run: go test -run '^$' -bench CreateTicket -benchtime 20000x ./intake
 func BenchmarkCreateTicket(b *testing.B) {
-	s, rdb := testStore(b)
+	rdb := openRealRedis(b)
+	s := testStore(b, connect(b, rdb))
 	hook := &roundTrips{}
 	rdb.AddHook(hook)
 	ctx := context.Background()

@@ -16,13 +16,13 @@ var (
 	nlpErr  error
 )
 
-func testIntake(t *testing.T) (*Intake, *Store, *Keyring) {
+func testIntake(t *testing.T, c conn) (*Intake, *Store, *Keyring) {
 	t.Helper()
 	nlpOnce.Do(func() { nlpA, nlpErr = nlp.New(nlp.Options{}) })
 	if nlpErr != nil {
 		t.Fatal(nlpErr)
 	}
-	s, _ := testStore(t)
+	s := testStore(t, c)
 	k, err := NewKeyring([][]byte{key(3)})
 	if err != nil {
 		t.Fatal(err)
@@ -31,132 +31,142 @@ func testIntake(t *testing.T) (*Intake, *Store, *Keyring) {
 }
 
 func TestSubmitAnonymousReport(t *testing.T) {
-	in, s, k := testIntake(t)
-	ctx := context.Background()
-	r := Report{Channel: "web", SenderID: "sess-1/msg-4", Anonymous: true,
-		Text: "城关派出所户籍民警张某办户口时暗示要两条烟，不给就一直拖着不办。"}
-	rc, err := in.Submit(ctx, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tk := rc.Ticket
-	if !rc.Created || tk.Category != "extortion" || tk.Mode != ModeAssigned || tk.Rule != "default_assigned" {
-		t.Errorf("ticket %+v", tk)
-	}
-	if tk.SubjectName != "张某" || !strings.Contains(tk.SubjectUnit, "派出所") || tk.Identity != "" || tk.RealName {
-		t.Errorf("subject/identity: %q %q %q real=%v", tk.SubjectName, tk.SubjectUnit, tk.Identity, tk.RealName)
-	}
-	if len(rc.QueryCode) != 12 || QueryHash(rc.QueryCode) != tk.QueryHash || strings.Contains(tk.QueryHash, rc.QueryCode) {
-		t.Errorf("query code %q / hash %q", rc.QueryCode, tk.QueryHash)
-	}
-	if QueryHash(strings.ToLower(rc.QueryCode)+" ") != tk.QueryHash {
-		t.Error("a code typed in lower case with a trailing space does not match")
-	}
-	var analysis nlp.Result
-	if err := json.Unmarshal([]byte(tk.Analysis), &analysis); err != nil || analysis.Category != "extortion" {
-		t.Errorf("stored analysis: %v", err)
-	}
-	// The retried delivery: same ticket, same code, nothing new.
-	again, err := in.Submit(ctx, r)
-	if err != nil || again.Created || again.Ticket.ID != tk.ID || again.QueryCode != rc.QueryCode {
-		t.Errorf("retry: %+v, %v", again, err)
-	}
-	if ids, _ := s.Find(ctx, "channel", "web", 10); len(ids) != 1 {
-		t.Errorf("%d tickets after a retry", len(ids))
-	}
-	_ = k
+	eachBackend(t, func(t *testing.T, c conn) {
+		in, s, k := testIntake(t, c)
+		ctx := context.Background()
+		r := Report{Channel: "web", SenderID: "sess-1/msg-4", Anonymous: true,
+			Text: "城关派出所户籍民警张某办户口时暗示要两条烟，不给就一直拖着不办。"}
+		rc, err := in.Submit(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk := rc.Ticket
+		if !rc.Created || tk.Category != "extortion" || tk.Mode != ModeAssigned || tk.Rule != "default_assigned" {
+			t.Errorf("ticket %+v", tk)
+		}
+		if tk.SubjectName != "张某" || !strings.Contains(tk.SubjectUnit, "派出所") || tk.Identity != "" || tk.RealName {
+			t.Errorf("subject/identity: %q %q %q real=%v", tk.SubjectName, tk.SubjectUnit, tk.Identity, tk.RealName)
+		}
+		if len(rc.QueryCode) != 12 || QueryHash(rc.QueryCode) != tk.QueryHash || strings.Contains(tk.QueryHash, rc.QueryCode) {
+			t.Errorf("query code %q / hash %q", rc.QueryCode, tk.QueryHash)
+		}
+		if QueryHash(strings.ToLower(rc.QueryCode)+" ") != tk.QueryHash {
+			t.Error("a code typed in lower case with a trailing space does not match")
+		}
+		var analysis nlp.Result
+		if err := json.Unmarshal([]byte(tk.Analysis), &analysis); err != nil || analysis.Category != "extortion" {
+			t.Errorf("stored analysis: %v", err)
+		}
+		// The retried delivery: same ticket, same code, nothing new.
+		again, err := in.Submit(ctx, r)
+		if err != nil || again.Created || again.Ticket.ID != tk.ID || again.QueryCode != rc.QueryCode {
+			t.Errorf("retry: %+v, %v", again, err)
+		}
+		if ids, _ := s.Find(ctx, "channel", "web", 10); len(ids) != 1 {
+			t.Errorf("%d tickets after a retry", len(ids))
+		}
+		_ = k
+	})
 }
 
 func TestSubmitRealNameSealsIdentity(t *testing.T) {
-	in, s, k := testIntake(t)
-	ctx := context.Background()
-	rc, err := in.Submit(ctx, Report{Channel: "sms", SenderID: "m-100", Name: "王建国", Phone: "+86 139-1234-5678",
-		Text: "我实名举报村支书李某把低保名额给了亲戚"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tk := rc.Ticket
-	if !tk.RealName || tk.Identity == "" || strings.Contains(tk.Identity, "13912345678") {
-		t.Fatalf("identity not sealed: %q", tk.Identity)
-	}
-	plain, err := k.Open(tk.Identity, tk.Source)
-	if err != nil || !strings.Contains(string(plain), "王建国") {
-		t.Fatalf("open identity: %s, %v", plain, err)
-	}
-	// The caller rings again from the same number: their history is found.
-	ids, err := s.Find(ctx, "phone", k.LookupHash("phone", normalizePhone("13912345678")), 10)
-	if err != nil || len(ids) != 1 || ids[0] != tk.ID {
-		t.Errorf("caller history = %v, %v", ids, err)
-	}
+	eachBackend(t, func(t *testing.T, c conn) {
+		in, s, k := testIntake(t, c)
+		ctx := context.Background()
+		rc, err := in.Submit(ctx, Report{Channel: "sms", SenderID: "m-100", Name: "王建国", Phone: "+86 139-1234-5678",
+			Text: "我实名举报村支书李某把低保名额给了亲戚"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk := rc.Ticket
+		if !tk.RealName || tk.Identity == "" || strings.Contains(tk.Identity, "13912345678") {
+			t.Fatalf("identity not sealed: %q", tk.Identity)
+		}
+		plain, err := k.Open(tk.Identity, tk.Source)
+		if err != nil || !strings.Contains(string(plain), "王建国") {
+			t.Fatalf("open identity: %s, %v", plain, err)
+		}
+		// The caller rings again from the same number: their history is found.
+		ids, err := s.Find(ctx, "phone", k.LookupHash("phone", normalizePhone("13912345678")), 10)
+		if err != nil || len(ids) != 1 || ids[0] != tk.ID {
+			t.Errorf("caller history = %v, %v", ids, err)
+		}
+	})
 }
 
 // A second report about the same official within 90 days is linked to the first and,
 // by the default rules, supervised.
 func TestSubmitLinksRepeatsAndSupervisesThem(t *testing.T) {
-	in, _, _ := testIntake(t)
-	ctx := context.Background()
-	first, err := in.Submit(ctx, Report{Channel: "web", SenderID: "a", Anonymous: true,
-		Text: "县住建局副局长王某某经常用公车接送孩子，周末开公车钓鱼。"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if first.Ticket.Mode != ModeAssigned || len(first.Related) != 0 {
-		t.Fatalf("first report: mode %s, related %v", first.Ticket.Mode, first.Related)
-	}
-	second, err := in.Submit(ctx, Report{Channel: "sms", SenderID: "b", Anonymous: true,
-		Text: "县住建局副局长王某某上班时间带人去茶楼打牌。"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if second.Ticket.Mode != ModeSupervised || second.Ticket.Rule != "repeat_mass_threat" || second.Ticket.Related != first.Ticket.ID {
-		t.Errorf("repeat: mode %s rule %s related %q", second.Ticket.Mode, second.Ticket.Rule, second.Ticket.Related)
-	}
-	// The same text again from someone else is a near-duplicate even without a subject.
-	dup, err := in.Submit(ctx, Report{Channel: "web", SenderID: "c", Anonymous: true,
-		Text: "县住建局副局长王某某经常用公车接送孩子，周末还开公车钓鱼！"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !contains(dup.Related, first.Ticket.ID) {
-		t.Errorf("near-duplicate not linked: %v", dup.Related)
-	}
+	eachBackend(t, func(t *testing.T, c conn) {
+		in, _, _ := testIntake(t, c)
+		ctx := context.Background()
+		first, err := in.Submit(ctx, Report{Channel: "web", SenderID: "a", Anonymous: true,
+			Text: "县住建局副局长王某某经常用公车接送孩子，周末开公车钓鱼。"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.Ticket.Mode != ModeAssigned || len(first.Related) != 0 {
+			t.Fatalf("first report: mode %s, related %v", first.Ticket.Mode, first.Related)
+		}
+		second, err := in.Submit(ctx, Report{Channel: "sms", SenderID: "b", Anonymous: true,
+			Text: "县住建局副局长王某某上班时间带人去茶楼打牌。"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if second.Ticket.Mode != ModeSupervised || second.Ticket.Rule != "repeat_mass_threat" || second.Ticket.Related != first.Ticket.ID {
+			t.Errorf("repeat: mode %s rule %s related %q", second.Ticket.Mode, second.Ticket.Rule, second.Ticket.Related)
+		}
+		// The same text again from someone else is a near-duplicate even without a subject.
+		dup, err := in.Submit(ctx, Report{Channel: "web", SenderID: "c", Anonymous: true,
+			Text: "县住建局副局长王某某经常用公车接送孩子，周末还开公车钓鱼！"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !contains(dup.Related, first.Ticket.ID) {
+			t.Errorf("near-duplicate not linked: %v", dup.Related)
+		}
+	})
 }
 
 func TestSubmitRefusesBadReports(t *testing.T) {
-	in, _, _ := testIntake(t)
-	ctx := context.Background()
-	for name, r := range map[string]Report{
-		"unknown channel":          {Channel: "fax", SenderID: "1", Anonymous: true, Text: "局长受贿"},
-		"no sender id":             {Channel: "sms", Anonymous: true, Text: "局长受贿"},
-		"real name without a name": {Channel: "sms", SenderID: "1", Text: "局长受贿"},
-		"empty text":               {Channel: "sms", SenderID: "1", Anonymous: true, Text: "   "},
-		"oversized text":           {Channel: "web", SenderID: "1", Anonymous: true, Text: strings.Repeat("长", nlp.MaxTextBytes)},
-	} {
-		if _, err := in.Submit(ctx, r); CodeOf(err) != CodeInvalid {
-			t.Errorf("%s: err = %v, want invalid", name, err)
+	eachBackend(t, func(t *testing.T, c conn) {
+		in, _, _ := testIntake(t, c)
+		ctx := context.Background()
+		for name, r := range map[string]Report{
+			"unknown channel":          {Channel: "fax", SenderID: "1", Anonymous: true, Text: "局长受贿"},
+			"no sender id":             {Channel: "sms", Anonymous: true, Text: "局长受贿"},
+			"real name without a name": {Channel: "sms", SenderID: "1", Text: "局长受贿"},
+			"empty text":               {Channel: "sms", SenderID: "1", Anonymous: true, Text: "   "},
+			"oversized text":           {Channel: "web", SenderID: "1", Anonymous: true, Text: strings.Repeat("长", nlp.MaxTextBytes)},
+		} {
+			if _, err := in.Submit(ctx, r); CodeOf(err) != CodeInvalid {
+				t.Errorf("%s: err = %v, want invalid", name, err)
+			}
 		}
-	}
+	})
 }
 
 // 回避: a ticket is never routed to the unit of the official it is about.
 func TestRouteAvoidsTheSubjectsOwnUnit(t *testing.T) {
-	in, s, _ := testIntake(t)
-	ctx := context.Background()
-	rc, err := in.Submit(ctx, Report{Channel: "web", SenderID: "x", Anonymous: true, Text: "城关镇政府副镇长刘某收了砂石老板的钱。"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tk, err := s.Apply(ctx, rc.Ticket.ID, rc.Ticket.Version, Move{Action: ActAccept, Role: RoleIntake, Actor: "i"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	route := Move{Action: ActRoute, Role: RoleIntake, Actor: "i", Mode: ModeAssigned, Due: Date{2026, 4, 1}}
-	route.Body = "城关镇政府"
-	if _, err := s.Apply(ctx, tk.ID, tk.Version, route); CodeOf(err) != CodeInvalid || !strings.Contains(err.Error(), "回避") {
-		t.Errorf("routing to the subject's own unit: %v", err)
-	}
-	route.Body = "县纪委监委第三监督检查室"
-	if _, err := s.Apply(ctx, tk.ID, tk.Version, route); err != nil {
-		t.Errorf("routing to a supervising body: %v", err)
-	}
+	eachBackend(t, func(t *testing.T, c conn) {
+		in, s, _ := testIntake(t, c)
+		ctx := context.Background()
+		rc, err := in.Submit(ctx, Report{Channel: "web", SenderID: "x", Anonymous: true, Text: "城关镇政府副镇长刘某收了砂石老板的钱。"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, err := s.Apply(ctx, rc.Ticket.ID, rc.Ticket.Version, Move{Action: ActAccept, Role: RoleIntake, Actor: "i"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		route := Move{Action: ActRoute, Role: RoleIntake, Actor: "i", Mode: ModeAssigned, Due: Date{2026, 4, 1}}
+		route.Body = "城关镇政府"
+		if _, err := s.Apply(ctx, tk.ID, tk.Version, route); CodeOf(err) != CodeInvalid || !strings.Contains(err.Error(), "回避") {
+			t.Errorf("routing to the subject's own unit: %v", err)
+		}
+		route.Body = "县纪委监委第三监督检查室"
+		if _, err := s.Apply(ctx, tk.ID, tk.Version, route); err != nil {
+			t.Errorf("routing to a supervising body: %v", err)
+		}
+	})
 }
