@@ -1,0 +1,109 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Event is one entry of the store's event stream: a ticket was created or moved, or a
+// deadline warning was raised. Events are written in the same script as the change.
+type Event struct {
+	StreamID string
+	Type     string // created, moved, warning
+	Ticket   string
+	Action   string // for moved
+	Level    string // for warning
+}
+
+// Consumer reads events for one kind of follow-up work (a consumer group), as one
+// worker (a consumer). Delivery is at least once: an event stays pending until Ack,
+// and events a crashed worker left pending are taken over after MinIdle.
+type Consumer struct {
+	store   *Store
+	group   string
+	name    string
+	MinIdle time.Duration
+}
+
+// Consumer joins (creating if needed) the consumer group for reading events.
+func (s *Store) Consumer(ctx context.Context, group, name string) (*Consumer, error) {
+	err := s.rdb.XGroupCreateMkStream(ctx, s.key("events"), group, "0").Err()
+	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
+		return nil, unavailable(err)
+	}
+	return &Consumer{store: s, group: group, name: name, MinIdle: time.Minute}, nil
+}
+
+// Next returns up to count events: first those other workers left pending for longer
+// than MinIdle, then new ones, waiting up to block for them (0: do not wait).
+func (c *Consumer) Next(ctx context.Context, count int64, block time.Duration) ([]Event, error) {
+	stream := c.store.key("events")
+	claimed, _, err := c.store.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{Stream: stream, Group: c.group,
+		Consumer: c.name, MinIdle: c.MinIdle, Start: "0-0", Count: count}).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, unavailable(err)
+	}
+	if len(claimed) > 0 {
+		return toEvents(claimed), nil
+	}
+	if block <= 0 {
+		block = -1 // go-redis: no BLOCK argument
+	}
+	res, err := c.store.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: c.group, Consumer: c.name,
+		Streams: []string{stream, ">"}, Count: count, Block: block}).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	var out []Event
+	for _, s := range res {
+		out = append(out, toEvents(s.Messages)...)
+	}
+	return out, nil
+}
+
+// Ack marks events as handled.
+func (c *Consumer) Ack(ctx context.Context, events ...Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	ids := make([]string, len(events))
+	for i, e := range events {
+		ids[i] = e.StreamID
+	}
+	if err := c.store.rdb.XAck(ctx, c.store.key("events"), c.group, ids...).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Pending counts events read but not acknowledged in the group.
+func (c *Consumer) Pending(ctx context.Context) (int64, error) {
+	p, err := c.store.rdb.XPending(ctx, c.store.key("events"), c.group).Result()
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	return p.Count, nil
+}
+
+func toEvents(msgs []redis.XMessage) []Event {
+	out := make([]Event, len(msgs))
+	for i, m := range msgs {
+		str := func(k string) string { return fmt.Sprint(m.Values[k]) }
+		out[i] = Event{StreamID: m.ID, Type: str("type"), Ticket: str("id")}
+		if _, ok := m.Values["action"]; ok {
+			out[i].Action = str("action")
+		}
+		if _, ok := m.Values["level"]; ok {
+			out[i].Level = str("level")
+		}
+	}
+	return out
+}

@@ -1,0 +1,59 @@
+package intake
+
+import (
+	"context"
+	"fmt"
+	"testing"
+)
+
+// A worker that dies after reading leaves its events pending; another worker takes them
+// over, and every event is handled, none twice once acknowledged.
+func TestEventsAreHandledAtLeastOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, c conn) {
+		s := testStore(t, c)
+		ctx := context.Background()
+		for i := 0; i < 3; i++ {
+			if _, _, err := s.Create(ctx, sampleTicket(fmt.Sprintf("sms:ev-%d", i)), "gw", RoleSystem); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a, err := s.Consumer(ctx, "notify", "worker-a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := a.Next(ctx, 10, 0)
+		if err != nil || len(got) != 3 || got[0].Type != "created" || got[0].Ticket != "QF-20260302-000001" {
+			t.Fatalf("first read: %+v, %v", got, err)
+		}
+		if err := a.Ack(ctx, got[0]); err != nil {
+			t.Fatal(err)
+		}
+		// worker-a dies here, two events unacknowledged.
+		b, err := s.Consumer(ctx, "notify", "worker-b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.MinIdle = 0
+		again, err := b.Next(ctx, 10, 0)
+		if err != nil || len(again) != 2 || again[0].Ticket != "QF-20260302-000002" {
+			t.Fatalf("takeover: %+v, %v", again, err)
+		}
+		if err := b.Ack(ctx, again...); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := b.Pending(ctx); err != nil || n != 0 {
+			t.Errorf("pending after acks: %d, %v", n, err)
+		}
+		if more, err := b.Next(ctx, 10, 0); err != nil || len(more) != 0 {
+			t.Errorf("nothing new, got %+v, %v", more, err)
+		}
+		// A second group sees every event on its own.
+		audit, err := s.Consumer(ctx, "statistics", "w")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if all, err := audit.Next(ctx, 10, 0); err != nil || len(all) != 3 {
+			t.Errorf("second group read %d events, %v", len(all), err)
+		}
+	})
+}
