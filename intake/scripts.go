@@ -71,3 +71,14 @@ if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then return 0 end
 redis.call('XADD', KEYS[2], '*', 'type', 'warning', 'id', ARGV[1], 'level', ARGV[2])
 return 1
 `)
+
+// searchScript intersects term indexes and returns the newest tickets, in one step and
+// without leaving the intersection behind.
+//
+//	KEYS[1] scratch key  KEYS[2..] term indexes  ARGV[1] limit
+var searchScript = redis.NewScript(`
+redis.call('ZINTERSTORE', KEYS[1], #KEYS - 1, unpack(KEYS, 2))
+local ids = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+redis.call('DEL', KEYS[1])
+return ids
+`)

@@ -25,7 +25,8 @@ import (
 //	due                   sorted set: open tickets by deadline (unix seconds)
 //	all                   sorted set: every ticket by creation time
 //	idx:<field>:<value>   sorted sets by creation time: status, mode, category,
-//	                      channel, body, phone (keyed hash), subject (key of the official)
+//	                      channel, body, phone (keyed hash), subject (key of the official),
+//	                      term (the search index: one set per word)
 type Store struct {
 	rdb      redis.UniversalClient
 	prefix   string
@@ -95,6 +96,9 @@ func (s *Store) Create(ctx context.Context, t Ticket, actor string, role Role) (
 		return nil, false, fmt.Errorf("encode audit entry: %w", err)
 	}
 	keys := append([]string{idem, s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.key("due")}, s.indexes(&t)...)
+	for _, term := range t.Terms {
+		keys = append(keys, s.key("idx", "term", term))
+	}
 	args := append([]any{t.ID, entryJSON, now.UnixMilli(), dueScore(&t)}, t.fields()...)
 	res, err = createScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
@@ -299,4 +303,24 @@ func (s *Store) nearDuplicates(ctx context.Context, fp nlp.Fingerprint, t time.T
 		}
 	}
 	return out, nil
+}
+
+// maxSearchTerms bounds a query.
+const maxSearchTerms = 10
+
+// Search lists tickets filed under every term, newest first.
+func (s *Store) Search(ctx context.Context, terms []string, limit int64) ([]string, error) {
+	if len(terms) == 0 || len(terms) > maxSearchTerms {
+		return nil, errorf(CodeInvalid, "a search needs 1 to %d words", maxSearchTerms)
+	}
+	tmp := s.key("tmp", "search", strconv.FormatInt(time.Now().UnixNano(), 36))
+	keys := []string{tmp}
+	for _, t := range terms {
+		keys = append(keys, s.key("idx", "term", t))
+	}
+	ids, err := searchScript.Run(ctx, s.rdb, keys, limit).StringSlice()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return ids, nil
 }

@@ -16,6 +16,7 @@ import (
 // Analyzer is what intake needs of the language pipeline.
 type Analyzer interface {
 	Analyze(text string) (*nlp.Result, error)
+	SearchTerms(text string) []string
 	Router() *nlp.Router
 }
 
@@ -88,7 +89,7 @@ func (in *Intake) Submit(ctx context.Context, r Report) (*Receipt, error) {
 		SubjectName: res.Subject.Name, SubjectPosition: res.Subject.Position,
 		SubjectUnit: res.Subject.Unit, SubjectRank: res.Subject.Rank, SubjectKey: subjectKey(res.Subject),
 		Fingerprint: res.Fingerprint.String(), Analysis: string(analysis), QueryHash: QueryHash(code),
-		RealName: !r.Anonymous, Related: strings.Join(related, ","),
+		RealName: !r.Anonymous, Related: strings.Join(related, ","), Terms: res.Terms,
 	}
 	if !r.Anonymous {
 		identity, err := json.Marshal(map[string]string{"name": r.Name, "phone": r.Phone, "id_number": r.IDNumber})
@@ -169,4 +170,13 @@ func normalizePhone(p string) string {
 	}
 	s := b.String()
 	return strings.TrimPrefix(s, "86")
+}
+
+// Search finds tickets whose complaint has every word of the query, newest first.
+func (in *Intake) Search(ctx context.Context, query string, limit int64) ([]string, error) {
+	terms := in.analyzer.SearchTerms(query)
+	if len(terms) == 0 {
+		return nil, errorf(CodeInvalid, "the query has no word to search for")
+	}
+	return in.store.Search(ctx, terms, limit)
 }

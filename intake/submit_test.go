@@ -3,6 +3,7 @@ package intake
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -167,6 +168,37 @@ func TestRouteAvoidsTheSubjectsOwnUnit(t *testing.T) {
 		route.Body = "县纪委监委第三监督检查室"
 		if _, err := s.Apply(ctx, tk.ID, tk.Version, route); err != nil {
 			t.Errorf("routing to a supervising body: %v", err)
+		}
+	})
+}
+
+func TestSearchByWords(t *testing.T) {
+	eachBackend(t, func(t *testing.T, c conn) {
+		in, _, _ := testIntake(t, c)
+		ctx := context.Background()
+		var ids []string
+		for i, text := range []string{"村支书王某截留低保金。", "镇长公车私用。", "村支书李某优亲厚友，低保名额给了亲戚。"} {
+			rc, err := in.Submit(ctx, Report{Channel: "web", SenderID: fmt.Sprint(i), Anonymous: true, Text: text})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, rc.Ticket.ID)
+		}
+		got, err := in.Search(ctx, "村支书 低保", 10)
+		if err != nil || len(got) != 1 || got[0] != ids[2] {
+			// 低保 alone is in the third; the first has 低保金.
+			t.Errorf("search 村支书 低保 = %v, %v", got, err)
+		}
+		got, err = in.Search(ctx, "村支書", 10)
+		if err != nil || len(got) != 2 || got[0] != ids[2] || got[1] != ids[0] {
+			t.Errorf("search 村支書 (traditional) = %v, %v; want newest first", got, err)
+		}
+		if _, err := in.Search(ctx, "，。", 10); CodeOf(err) != CodeInvalid {
+			t.Errorf("empty query: %v", err)
+		}
+		keys, _ := c.rdb.Keys(ctx, "qf:{"+c.ns+"}:tmp:*").Result()
+		if len(keys) != 0 {
+			t.Errorf("search left %v behind", keys)
 		}
 	})
 }

@@ -42,6 +42,10 @@ type Ticket struct {
 	AuditHead string // hash of the last audit entry
 	AuditSeq  int64  // its sequence number
 
+	// Terms are the words the search index files the ticket under; written at creation,
+	// not kept in the ticket hash.
+	Terms []string
+
 	Finding  string // 属实, 部分属实, 不属实
 	Disposal string
 	Measures string // comma-separated 问责 measures

@@ -3,6 +3,7 @@ package nlp
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Options replaces built-in data. Zero values keep the defaults embedded in the binary.
@@ -38,8 +39,8 @@ type Result struct {
 	Subject     Subject            `json:"subject"`
 	Signals     []Signal           `json:"signals"`
 	Fingerprint Fingerprint        `json:"fingerprint"`
-	// Words are the segmented words of the normalised text, for search indexes.
-	Words []string `json:"-"`
+	// Terms are the distinct Chinese words of two or more characters, for search indexes.
+	Terms []string `json:"-"`
 }
 
 // ErrNoText is returned for input with nothing to read once normalised.
@@ -149,20 +150,45 @@ func (a *Analyzer) Analyze(text string) (*Result, error) {
 		Evidence: c.evidence,
 		Subject:  a.subjects.read(t, toks, conductSpans(matches)),
 		Signals:  a.signals.read(t, toks),
-		Words:    make([]string, 0, len(toks)),
+		Terms:    searchTerms(toks),
 	}
 	for i, p := range c.probs {
 		res.Scores[a.lex.cats[i].ID] = round4(p)
-	}
-	for _, tok := range toks {
-		if tok.Text != " " {
-			res.Words = append(res.Words, tok.Text)
-		}
 	}
 	res.Fingerprint = simhash(f.words)
 	res.Route = a.router.Route(RouteInput{Category: res.Category, Rank: res.Subject.Rank, Signals: res.Signals, Reports: 1})
 	res.Mode, res.Rule = res.Route.Mode, res.Route.Rule
 	return res, nil
+}
+
+// SearchTerms cuts a query the way Analyze cuts complaints for the search index.
+func (a *Analyzer) SearchTerms(text string) []string {
+	if len(text) > MaxTextBytes {
+		text = text[:MaxTextBytes]
+	}
+	t := a.norm.Normalize(text)
+	return searchTerms(a.seg.Cut(t.Norm))
+}
+
+// maxTerms bounds the index entries of one complaint.
+const maxTerms = 200
+
+// searchTerms keeps distinct Chinese words of two characters or more: single characters
+// match too much to be worth an index entry.
+func searchTerms(toks []Token) []string {
+	seen := make(map[string]bool, len(toks))
+	var out []string
+	for _, t := range toks {
+		if len(t.Text) < 6 || seen[t.Text] || len(out) == maxTerms {
+			continue
+		}
+		if r, _ := utf8.DecodeRuneInString(t.Text); !isHan(r) {
+			continue
+		}
+		seen[t.Text] = true
+		out = append(out, t.Text)
+	}
+	return out
 }
 
 func conductSpans(matches []lexMatch) []span {

@@ -127,3 +127,22 @@ var errMismatch = errorString("concurrent result differs from serial result")
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+func TestSearchTerms(t *testing.T) {
+	a := testAnalyzer(t)
+	res, err := a.Analyze("村支书王某截留低保金，村支书还打人。")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, w := range res.Terms {
+		seen[w]++
+	}
+	if seen["村支书"] != 1 || seen["低保金"] != 1 || seen["，"] != 0 || seen["还"] != 0 {
+		t.Errorf("terms %v", res.Terms)
+	}
+	q := a.SearchTerms("低保金 村支書")
+	if len(q) != 2 || q[0] != "低保金" || q[1] != "村支书" {
+		t.Errorf("query terms %v", q)
+	}
+}
