@@ -54,6 +54,10 @@ const (
 	ActMerge    Action = "merge"
 	ActReopen   Action = "reopen"
 	ActEscalate Action = "escalate" // an overdue assigned ticket becomes supervised
+
+	// Recorded in the audit trail without changing the ticket.
+	ActCreate       Action = "create"
+	ActViewIdentity Action = "view_identity"
 )
 
 // Handling modes, as nlp routes them.

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -173,4 +174,39 @@ func (k *Keyring) QueryCode(source string) string {
 func QueryHash(code string) string {
 	sum := sha256.Sum256([]byte(strings.ToUpper(strings.TrimSpace(code))))
 	return hex.EncodeToString(sum[:])
+}
+
+// KeySource says where the keys come from.
+type KeySource struct {
+	Secret  string // QINGFENG_SECRET_KEY: base64 keys, newest first
+	KeyFile string // QINGFENG_KEY_FILE
+	DataDir string // where a key is generated when neither is given
+}
+
+// OpenKeyring finds the keys: the secret, else the key file, else a key generated into
+// DataDir/secret.key (mode 0600) on first start, which it reports so the operator knows
+// to keep that file.
+func OpenKeyring(src KeySource, log *slog.Logger) (*Keyring, error) {
+	var keys [][]byte
+	var err error
+	switch {
+	case src.Secret != "":
+		keys, err = ParseKeys(src.Secret)
+	case src.KeyFile != "":
+		var b []byte
+		if b, err = os.ReadFile(src.KeyFile); err == nil {
+			keys, err = ParseKeys(string(b))
+		}
+	default:
+		path := filepath.Join(src.DataDir, "secret.key")
+		var created bool
+		keys, created, err = LoadOrCreateKeyFile(path)
+		if created {
+			log.Warn("generated a new encryption key for reporter identities; back it up: without it they cannot be read", "path", path)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("encryption key: %w", err)
+	}
+	return NewKeyring(keys)
 }

@@ -89,7 +89,7 @@ func (s *Store) Create(ctx context.Context, t Ticket, actor string, role Role) (
 	}
 	t.ID = fmt.Sprintf("QF-%04d%02d%02d-%06d", day.Year, day.Month, day.Day, res[1].(int64))
 	t.Version, t.Status, t.CreatedAt, t.UpdatedAt = 1, StatusReceived, now, now
-	entry := NextAudit(t.ID, nil, now, actor, role, "create", "", StatusReceived, "")
+	entry := NextAudit(t.ID, nil, now, actor, role, ActCreate, "", StatusReceived, "")
 	t.AuditHead, t.AuditSeq = entry.Hash, entry.Seq
 	entryJSON, err := json.Marshal(entry)
 	if err != nil {
@@ -211,6 +211,34 @@ func (s *Store) Apply(ctx context.Context, id string, version int64, m Move) (*T
 		return nil, errorf(CodeConflict, "ticket %s changed while %s was being applied", id, m.Action)
 	}
 	return &next, nil
+}
+
+// record appends an audit entry that changes nothing else (a view of the reporter's
+// identity), checked against the version like any move so the chain never forks.
+func (s *Store) record(ctx context.Context, t *Ticket, actor string, role Role, action Action, note string) error {
+	next := *t
+	next.Version, next.UpdatedAt = t.Version+1, s.now()
+	entry := NextAudit(t.ID, &AuditEntry{Seq: t.AuditSeq, Hash: t.AuditHead}, next.UpdatedAt, actor, role, action, t.Status, t.Status, note)
+	next.AuditHead, next.AuditSeq = entry.Hash, entry.Seq
+	entryJSON, err := json.Marshal(entry)
+	if err != nil {
+		return fmt.Errorf("encode audit entry: %w", err)
+	}
+	keys := []string{s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.key("due")}
+	args := append([]any{t.Version, t.ID, 0, next.CreatedAt.UnixMilli(), entryJSON, dueScore(&next), string(action)},
+		"version", next.Version, "updated_at", next.UpdatedAt.UTC().Format(time.RFC3339Nano),
+		"audit_head", next.AuditHead, "audit_seq", next.AuditSeq)
+	res, err := moveScript.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return unavailable(err)
+	}
+	switch res[0].(int64) {
+	case -1:
+		return errorf(CodeNotFound, "no ticket %s", t.ID)
+	case 0:
+		return errorf(CodeConflict, "ticket %s changed meanwhile", t.ID)
+	}
+	return nil
 }
 
 // diff returns the keys only in a (to leave) and only in b (to join).
