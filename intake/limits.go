@@ -23,6 +23,34 @@ type Limits struct {
 		Yellow float64 `yaml:"yellow"`
 		Orange float64 `yaml:"orange"`
 	} `yaml:"warnings"`
+	UnitWarnings struct {
+		PeriodDays    int        `yaml:"period_days"`
+		Overdue       thresholds `yaml:"overdue"`
+		Substantiated thresholds `yaml:"substantiated"`
+	} `yaml:"unit_warnings"`
+}
+
+// thresholds are the counts at which a unit turns yellow, orange and red.
+type thresholds struct {
+	Yellow int `yaml:"yellow"`
+	Orange int `yaml:"orange"`
+	Red    int `yaml:"red"`
+}
+
+func (th thresholds) level(n int) Level {
+	switch {
+	case n >= th.Red:
+		return LevelRed
+	case n >= th.Orange:
+		return LevelOrange
+	case n >= th.Yellow:
+		return LevelYellow
+	}
+	return LevelNone
+}
+
+func (th thresholds) valid() bool {
+	return 0 < th.Yellow && th.Yellow <= th.Orange && th.Orange <= th.Red
 }
 
 // LoadLimits reads a limits file; nil or empty data gives the built-in one.
@@ -44,6 +72,9 @@ func LoadLimits(data []byte) (Limits, error) {
 	}
 	if !(0 < l.Warnings.Yellow && l.Warnings.Yellow < l.Warnings.Orange && l.Warnings.Orange < 1) {
 		return l, fmt.Errorf("limits: warnings need 0 < yellow < orange < 1")
+	}
+	if l.UnitWarnings.PeriodDays <= 0 || !l.UnitWarnings.Overdue.valid() || !l.UnitWarnings.Substantiated.valid() {
+		return l, fmt.Errorf("limits: unit_warnings need a period and counts 0 < yellow ≤ orange ≤ red")
 	}
 	return l, nil
 }
