@@ -12,6 +12,7 @@ type Identity struct {
 	Name     string `json:"name"`
 	Phone    string `json:"phone"`
 	IDNumber string `json:"id_number"`
+	Contact  string `json:"contact,omitempty"`
 }
 
 // identityReaders are the roles that may see a reporter's identity: the intake office,

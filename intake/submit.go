@@ -17,6 +17,7 @@ import (
 type Analyzer interface {
 	Analyze(text string) (*nlp.Result, error)
 	SearchTerms(text string) []string
+	Rank(position, unit string) string
 	Router() *nlp.Router
 }
 
@@ -29,9 +30,14 @@ type Report struct {
 	Name      string // the reporter, when real-name
 	Phone     string
 	IDNumber  string
-	Operator  string // hotline operator
-	Actor     string // who submits it, for the audit trail
-	Role      Role
+	Contact   string // any other way to reach them (address, e-mail), sealed with the rest
+	// Subject holds what the reporter said outright about whom they report (the dialogue
+	// asks); a field given here wins over what is read from the text.
+	Subject     nlp.Subject
+	Attachments []string // references to evidence stored elsewhere (upload ids, URLs)
+	Operator    string   // hotline operator
+	Actor       string   // who submits it, for the audit trail
+	Role        Role
 }
 
 // Receipt is what the reporter is given: the ticket number and the query code.
@@ -66,11 +72,19 @@ func (in *Intake) Submit(ctx context.Context, r Report) (*Receipt, error) {
 		return nil, errorf(CodeInvalid, "a report needs the sender's message or call id (at most 200 characters)")
 	case !r.Anonymous && r.Name == "" && r.Phone == "":
 		return nil, errorf(CodeInvalid, "a real-name report needs the reporter's name or phone")
+	case len(r.Attachments) > maxAttachments:
+		return nil, errorf(CodeInvalid, "at most %d attachments", maxAttachments)
+	}
+	for _, a := range r.Attachments {
+		if a == "" || len(a) > 500 {
+			return nil, errorf(CodeInvalid, "an attachment reference must be 1 to 500 bytes")
+		}
 	}
 	res, err := in.analyzer.Analyze(r.Text)
 	if err != nil {
 		return nil, &Error{Code: CodeInvalid, Msg: "the complaint text cannot be read", Err: err}
 	}
+	res.Subject = in.namedSubject(res.Subject, r.Subject)
 	source := r.Channel + ":" + r.SenderID
 	related, err := in.related(ctx, res)
 	if err != nil {
@@ -91,8 +105,15 @@ func (in *Intake) Submit(ctx context.Context, r Report) (*Receipt, error) {
 		Fingerprint: res.Fingerprint.String(), Analysis: string(analysis), QueryHash: QueryHash(code),
 		RealName: !r.Anonymous, Related: strings.Join(related, ","), Terms: res.Terms,
 	}
+	if len(r.Attachments) > 0 {
+		b, err := json.Marshal(r.Attachments)
+		if err != nil {
+			return nil, fmt.Errorf("encode attachments: %w", err)
+		}
+		t.Attachments = string(b)
+	}
 	if !r.Anonymous {
-		identity, err := json.Marshal(map[string]string{"name": r.Name, "phone": r.Phone, "id_number": r.IDNumber})
+		identity, err := json.Marshal(Identity{Name: r.Name, Phone: r.Phone, IDNumber: r.IDNumber, Contact: r.Contact})
 		if err != nil {
 			return nil, fmt.Errorf("encode identity: %w", err)
 		}
@@ -112,6 +133,30 @@ func (in *Intake) Submit(ctx context.Context, r Report) (*Receipt, error) {
 		return nil, err
 	}
 	return &Receipt{Ticket: tk, QueryCode: code, Created: created, Related: related}, nil
+}
+
+// maxAttachments bounds the evidence references of one report.
+const maxAttachments = 20
+
+// namedSubject lays what the reporter named over what was read from the text; the rank
+// follows the post and unit that result.
+func (in *Intake) namedSubject(read, named nlp.Subject) nlp.Subject {
+	if named == (nlp.Subject{}) {
+		return read
+	}
+	out := read
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{{&out.Name, named.Name}, {&out.Position, named.Position}, {&out.Unit, named.Unit}} {
+		if v := strings.TrimSpace(f.v); v != "" {
+			*f.dst = v
+		}
+	}
+	if named.Position != "" || named.Unit != "" {
+		out.Rank = in.analyzer.Rank(out.Position, out.Unit)
+	}
+	return out
 }
 
 // related finds earlier tickets about the same subject within the routing rules' repeat

@@ -202,3 +202,35 @@ func TestSearchByWords(t *testing.T) {
 		}
 	})
 }
+
+// What the reporter names outright wins over the text, and routing follows it.
+func TestSubmitNamedSubjectAndAttachments(t *testing.T) {
+	eachBackend(t, func(t *testing.T, c conn) {
+		in, s, _ := testIntake(t, c)
+		ctx := context.Background()
+		rc, err := in.Submit(ctx, Report{Channel: "web", SenderID: "n1", Anonymous: true,
+			Text:        "他们局的领导天天开公车回老家。",
+			Subject:     nlp.Subject{Name: "周某", Position: "局长", Unit: "市交通局"},
+			Attachments: []string{"upload/7f3a.jpg", "upload/91bc.mp4"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, _ := s.Get(ctx, rc.Ticket.ID)
+		if tk.SubjectName != "周某" || tk.SubjectUnit != "市交通局" || tk.SubjectRank != "county" {
+			t.Errorf("subject %q %q %q", tk.SubjectName, tk.SubjectUnit, tk.SubjectRank)
+		}
+		if tk.Mode != ModeDirect || tk.Rule != "corruption_or_senior" {
+			t.Errorf("a 县处级 subject is routed %s by %s", tk.Mode, tk.Rule)
+		}
+		if tk.Attachments != `["upload/7f3a.jpg","upload/91bc.mp4"]` {
+			t.Errorf("attachments %s", tk.Attachments)
+		}
+		many := make([]string, maxAttachments+1)
+		for i := range many {
+			many[i] = "x"
+		}
+		if _, err := in.Submit(ctx, Report{Channel: "web", SenderID: "n2", Anonymous: true, Text: "局长受贿", Attachments: many}); CodeOf(err) != CodeInvalid {
+			t.Errorf("too many attachments: %v", err)
+		}
+	})
+}

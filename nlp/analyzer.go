@@ -161,6 +161,23 @@ func (a *Analyzer) Analyze(text string) (*Result, error) {
 	return res, nil
 }
 
+// Rank infers the rank of a post held in a unit, as Analyze does for the subject it
+// extracts; "" when the post is unknown. For subjects a reporter names outright.
+func (a *Analyzer) Rank(position, unit string) string {
+	pos := a.norm.Normalize(position).Norm
+	hits, end := a.subjects.titles.longest(pos, 0)
+	if end != len(pos) || len(hits) == 0 {
+		return ""
+	}
+	u := a.norm.Normalize(unit).Norm
+	toks := a.seg.Cut(u)
+	m := unitMention{span{0, len(u)}, a.subjects.levelOf(toks), a.subjects.unitKind(u)}
+	if u == "" {
+		m = unitMention{}
+	}
+	return a.subjects.rankOf(a.subjects.titleInfo[hits[0].cat], m)
+}
+
 // SearchTerms cuts a query the way Analyze cuts complaints for the search index.
 func (a *Analyzer) SearchTerms(text string) []string {
 	if len(text) > MaxTextBytes {

@@ -64,3 +64,19 @@ func TestSubjectSkipsReporter(t *testing.T) {
 		t.Errorf("subject = %+v, want 王 主任", res.Subject)
 	}
 }
+
+func TestRankOfNamedSubject(t *testing.T) {
+	a := testAnalyzer(t)
+	for _, tt := range []struct{ pos, unit, want string }{
+		{"局长", "县教育局", "township"},
+		{"局长", "市住建局", "county"},
+		{"副县长", "", "county"},
+		{"村支書", "", "village"},
+		{"书记", "城关镇党委", "township"},
+		{"大侠", "县教育局", ""},
+	} {
+		if got := a.Rank(tt.pos, tt.unit); got != tt.want {
+			t.Errorf("Rank(%q, %q) = %q, want %q", tt.pos, tt.unit, got, tt.want)
+		}
+	}
+}
