@@ -35,6 +35,7 @@ const (
 	RoleLeader   Role = "leader"   // reviews, supervises, reopens
 	RoleOperator Role = "operator" // hotline operator: logs calls
 	RoleSystem   Role = "system"   // the deadline scanner
+	RoleReporter Role = "reporter" // the citizen, through number and query code
 )
 
 // Action is one move of the lifecycle.
@@ -58,6 +59,7 @@ const (
 	// Recorded in the audit trail without changing the ticket.
 	ActCreate       Action = "create"
 	ActViewIdentity Action = "view_identity"
+	ActSupplement   Action = "supplement"
 )
 
 // Handling modes, as nlp routes them.

@@ -216,6 +216,15 @@ func (s *Store) Apply(ctx context.Context, id string, version int64, m Move) (*T
 // record appends an audit entry that changes nothing else (a view of the reporter's
 // identity), checked against the version like any move so the chain never forks.
 func (s *Store) record(ctx context.Context, t *Ticket, actor string, role Role, action Action, note string) error {
+	return s.appendOnly(ctx, t, actor, role, action, note, "")
+}
+
+// recordSupplement stores the reporter's addition and its audit entry in one step.
+func (s *Store) recordSupplement(ctx context.Context, t *Ticket, text string) error {
+	return s.appendOnly(ctx, t, "reporter", RoleReporter, ActSupplement, "举报人补充材料", text)
+}
+
+func (s *Store) appendOnly(ctx context.Context, t *Ticket, actor string, role Role, action Action, note, supplement string) error {
 	next := *t
 	next.Version, next.UpdatedAt = t.Version+1, s.now()
 	entry := NextAudit(t.ID, &AuditEntry{Seq: t.AuditSeq, Hash: t.AuditHead}, next.UpdatedAt, actor, role, action, t.Status, t.Status, note)
@@ -224,11 +233,11 @@ func (s *Store) record(ctx context.Context, t *Ticket, actor string, role Role, 
 	if err != nil {
 		return fmt.Errorf("encode audit entry: %w", err)
 	}
-	keys := []string{s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.key("due")}
-	args := append([]any{t.Version, t.ID, 0, next.CreatedAt.UnixMilli(), entryJSON, dueScore(&next), string(action)},
+	keys := []string{s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.key("due"), s.key("t", t.ID, "supplements")}
+	args := []any{t.Version, t.ID, 0, next.CreatedAt.UnixMilli(), entryJSON, dueScore(&next), string(action), supplement,
 		"version", next.Version, "updated_at", next.UpdatedAt.UTC().Format(time.RFC3339Nano),
-		"audit_head", next.AuditHead, "audit_seq", next.AuditSeq)
-	res, err := moveScript.Run(ctx, s.rdb, keys, args...).Slice()
+		"audit_head", next.AuditHead, "audit_seq", next.AuditSeq}
+	res, err := appendScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return unavailable(err)
 	}
