@@ -54,7 +54,7 @@ var openStatuses = map[Status]bool{StatusReceived: true, StatusAccepted: true, S
 func (s *Store) indexes(t *Ticket) []string {
 	idx := []string{s.key("all"), s.key("idx", "status", string(t.Status)), s.key("idx", "channel", t.Channel)}
 	for _, f := range []struct{ name, v string }{{"mode", t.Mode}, {"category", t.Category}, {"body", t.Body},
-		{"phone", t.PhoneHash}, {"subject", t.SubjectKey}} {
+		{"phone", t.PhoneHash}, {"subject", t.SubjectKey}, {"urgent", map[bool]string{true: "yes"}[t.Urgent]}} {
 		if f.v != "" {
 			idx = append(idx, s.key("idx", f.name, f.v))
 		}

@@ -35,6 +35,7 @@ type Report struct {
 	// asks); a field given here wins over what is read from the text.
 	Subject     nlp.Subject
 	Attachments []string // references to evidence stored elsewhere (upload ids, URLs)
+	Urgent      bool     // the reporter spoke of danger or threats
 	Operator    string   // hotline operator
 	Actor       string   // who submits it, for the audit trail
 	Role        Role
@@ -104,6 +105,7 @@ func (in *Intake) Submit(ctx context.Context, r Report) (*Receipt, error) {
 		SubjectUnit: res.Subject.Unit, SubjectRank: res.Subject.Rank, SubjectKey: subjectKey(res.Subject),
 		Fingerprint: res.Fingerprint.String(), Analysis: string(analysis), QueryHash: QueryHash(code),
 		RealName: !r.Anonymous, Related: strings.Join(related, ","), Terms: res.Terms,
+		Urgent: r.Urgent || hasDanger(res),
 	}
 	if len(r.Attachments) > 0 {
 		b, err := json.Marshal(r.Attachments)
@@ -224,4 +226,14 @@ func (in *Intake) Search(ctx context.Context, query string, limit int64) ([]stri
 		return nil, errorf(CodeInvalid, "the query has no word to search for")
 	}
 	return in.store.Search(ctx, terms, limit)
+}
+
+// hasDanger: threats or danger to life make a ticket urgent whatever the channel.
+func hasDanger(res *nlp.Result) bool {
+	for _, sig := range res.Signals {
+		if sig.Type == nlp.SignalThreat || sig.Type == nlp.SignalDanger {
+			return true
+		}
+	}
+	return false
 }
