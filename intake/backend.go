@@ -108,7 +108,10 @@ func startChildRedis(ctx context.Context, server, dir string) (*Backend, error) 
 	client := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
 	stop := func() {
 		// SHUTDOWN flushes the append-only file; kill only if it does not go.
-		_ = client.Shutdown(context.Background()).Err() // the connection drops: no reply
+		// SHUTDOWN drops the connection instead of replying: send it once, without retries.
+		once := redis.NewClient(&redis.Options{Addr: client.Options().Addr, MaxRetries: -1})
+		_ = once.Shutdown(context.Background()).Err()
+		once.Close()
 		done := make(chan struct{})
 		go func() { _ = cmd.Wait(); close(done) }()
 		select {

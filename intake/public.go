@@ -87,3 +87,33 @@ func (s *Store) Supplements(ctx context.Context, id string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// CallerTicket is what an operator's screen shows of a caller's earlier report.
+type CallerTicket struct {
+	Number    string    `json:"number"`
+	Status    Status    `json:"status"`
+	Category  string    `json:"category"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// CallerHistory lists the tickets earlier calls or messages from this phone made,
+// newest first, for the operator who picks up.
+func (in *Intake) CallerHistory(ctx context.Context, phone string, limit int64) ([]CallerTicket, error) {
+	ids, err := in.store.Find(ctx, "phone", in.keys.LookupHash("phone", normalizePhone(phone)), limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CallerTicket, 0, len(ids))
+	for _, id := range ids {
+		t, err := in.store.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, CallerTicket{Number: t.ID, Status: t.Status, Category: t.Category, CreatedAt: t.CreatedAt})
+	}
+	return out, nil
+}
+
+// LookupHash exposes the keyring's keyed hash for callers that key things by phone
+// (the SMS dialogue's session) without keeping the number.
+func (in *Intake) LookupHash(kind, value string) string { return in.keys.LookupHash(kind, value) }

@@ -1,5 +1,6 @@
 // Command qingfeng is the Qingfeng service and its tools.
 //
+//	qingfeng serve               run the service
 //	qingfeng classify            read {"id","text"} JSON lines on stdin, write results
 //	qingfeng eval FILE.jsonl     score the pipeline on a labelled file
 //	qingfeng train               cross-validate the model on the training corpus
@@ -27,6 +28,7 @@ var errUsage = errors.New("usage")
 
 func commands() []command {
 	return []command{
+		{"serve", "run the service (HTTP on QINGFENG_ADDR, default :8080)", runServe},
 		{"classify", "read {\"id\",\"text\"} JSON lines on stdin, write one result line each", runClassify},
 		{"eval", "eval FILE.jsonl: score the pipeline on a labelled file", runEval},
 		{"train", "cross-validate the classifier on its training corpus", runTrain},

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"qingfeng/bot"
+	"qingfeng/intake"
+	"qingfeng/nlp"
+	"qingfeng/web"
+)
+
+// runServe starts the service: everything a citizen, a caller or a phone system talks to.
+func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writer) error {
+	fs, nf := newFlagSet("serve", stderr)
+	addr := fs.String("addr", envOr("QINGFENG_ADDR", ":8080"), "listen address; env QINGFENG_ADDR")
+	dataDir := fs.String("data", envOr("QINGFENG_DATA_DIR", "data"), "data directory (child redis-server, generated key); env QINGFENG_DATA_DIR")
+	redisURL := fs.String("redis", os.Getenv("REDIS_URL"), "Redis URL; empty starts redis-server, or an in-memory demo store; env REDIS_URL")
+	namespace := fs.String("namespace", envOr("QINGFENG_NAMESPACE", "main"), "key namespace; env QINGFENG_NAMESPACE")
+	sessionTTL := fs.Duration("session-ttl", 24*time.Hour, "how long a conversation waits for its next message")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+
+	start := time.Now()
+	opts, err := nf.options()
+	if err != nil {
+		return err
+	}
+	analyzer, err := nlp.New(opts)
+	if err != nil {
+		return err
+	}
+	debug.FreeOSMemory() // hand the loading garbage back before serving
+	log.Info("dictionaries and model loaded", "took", time.Since(start).Round(time.Millisecond).String())
+
+	backend, err := intake.OpenBackend(ctx, intake.BackendConfig{URL: *redisURL, DataDir: *dataDir,
+		Addrs: splitList(os.Getenv("QINGFENG_REDIS_ADDRS")), MasterName: os.Getenv("QINGFENG_REDIS_MASTER")}, log)
+	if err != nil {
+		return err
+	}
+	defer backend.Close()
+	keys, err := intake.OpenKeyring(intake.KeySource{Secret: os.Getenv("QINGFENG_SECRET_KEY"),
+		KeyFile: os.Getenv("QINGFENG_KEY_FILE"), DataDir: *dataDir}, log)
+	if err != nil {
+		return err
+	}
+	outcomes, err := intake.LoadOutcomes(nil)
+	if err != nil {
+		return err
+	}
+	store := intake.NewStore(backend.Client, *namespace, outcomes, time.Now)
+	tickets := intake.NewIntake(store, analyzer, keys)
+	dialogue := bot.New(tickets, analyzer, bot.NewRedisSessions(backend.Client, *namespace, *sessionTTL))
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	cfg := web.DefaultConfig()
+	cfg.Namespace = *namespace
+	cfg.WebhookSecret = []byte(os.Getenv("QINGFENG_WEBHOOK_SECRET"))
+	if len(cfg.WebhookSecret) == 0 {
+		log.Warn("QINGFENG_WEBHOOK_SECRET is not set: the SMS and hotline webhooks answer 503 until it is")
+	}
+	cfg.Ready = func(ctx context.Context) error { return backend.Client.Ping(ctx).Err() }
+	srv := &http.Server{Addr: *addr, Handler: web.New(tickets, dialogue, backend.Client, log, reg, cfg).Handler(),
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("serving", "addr", *addr, "store", backend.Kind, "demo", backend.Demo())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

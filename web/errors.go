@@ -1,0 +1,81 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"qingfeng/bot"
+	"qingfeng/intake"
+)
+
+// apiError is the one error type handlers return: the HTTP status, a stable code, the
+// Chinese message for the citizen or sender, and the cause for the log.
+type apiError struct {
+	Status int
+	Code   string
+	Msg    string
+	Err    error
+}
+
+func (e *apiError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %v", e.Code, e.Err)
+	}
+	return e.Code
+}
+
+func fail(status int, code string, args ...any) *apiError {
+	m := messages[code]
+	if len(args) > 0 {
+		m = fmt.Sprintf(m, args...)
+	}
+	return &apiError{Status: status, Code: code, Msg: m}
+}
+
+// fromDomain maps intake's and bot's errors to HTTP, in this one place.
+func fromDomain(err error) *apiError {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	if errors.Is(err, bot.ErrUnavailable) {
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Msg: messages["unavailable"], Err: err}
+	}
+	switch intake.CodeOf(err) {
+	case intake.CodeNotFound:
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Msg: messages["not_found"], Err: err}
+	case intake.CodeInvalid:
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Msg: messages["invalid"], Err: err}
+	case intake.CodeUnavailable:
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Msg: messages["unavailable"], Err: err}
+	case intake.CodeConflict:
+		return &apiError{Status: http.StatusConflict, Code: "conflict", Msg: messages["in_progress"], Err: err}
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		switch he.Code {
+		case http.StatusRequestEntityTooLarge:
+			return &apiError{Status: he.Code, Code: "too_large", Msg: messages["too_large"], Err: err}
+		case http.StatusNotFound, http.StatusMethodNotAllowed:
+			return &apiError{Status: he.Code, Code: "no_route", Msg: http.StatusText(he.Code), Err: err}
+		}
+	}
+	return &apiError{Status: http.StatusInternalServerError, Code: "internal", Msg: messages["internal"], Err: err}
+}
+
+// handleError writes every error response, and logs it, the same way.
+func (s *Server) handleError(err error, c echo.Context) {
+	ae := fromDomain(err)
+	level := s.log.Info
+	if ae.Status >= 500 {
+		level = s.log.Error
+	}
+	level("request failed", "method", c.Request().Method, "path", c.Path(), "status", ae.Status, "code", ae.Code, "err", ae.Err)
+	if c.Response().Committed {
+		return
+	}
+	_ = c.JSON(ae.Status, map[string]string{"error": ae.Code, "message": ae.Msg})
+}

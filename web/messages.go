@@ -1,0 +1,26 @@
+package web
+
+// What the web layer tells citizens and senders, in one place. Logs stay in English.
+var messages = map[string]string{
+	"bad_json":       "请求格式不正确。",
+	"bad_signature":  "签名校验失败。",
+	"stale":          "请求已过期，请重新发送。",
+	"replay":         "重复的请求。",
+	"too_large":      "内容过大。",
+	"missing_field":  "缺少必要的字段：%s。",
+	"unavailable":    "系统繁忙，请稍后再试。",
+	"not_found":      "未查到该编号，或查询码不正确。",
+	"rate_limited":   "查询过于频繁，请稍后再试。",
+	"invalid":        "提交的内容不符合要求。",
+	"in_progress":    "该消息正在处理，请稍后重试。",
+	"not_configured": "服务未配置该接口。",
+	"internal":       "系统出现问题，请稍后再试。",
+	"unknown_event":  "未知的通话事件。",
+}
+
+// statusNames are ticket statuses as the public reads them.
+var statusNames = map[string]string{
+	"received": "待受理", "accepted": "已受理", "rejected": "不予受理", "routed": "已分办",
+	"in_progress": "办理中", "reported": "已报结，审核中", "concluded": "已办结", "returned": "重新办理中",
+	"replied": "已反馈", "closed": "已归档", "merged": "已并案办理", "reopened": "重新办理中",
+}

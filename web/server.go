@@ -1,0 +1,104 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+
+	"qingfeng/bot"
+	"qingfeng/intake"
+)
+
+// Tickets is what the web layer needs of intake.
+type Tickets interface {
+	Submit(ctx context.Context, r intake.Report) (*intake.Receipt, error)
+	Status(ctx context.Context, number, code string) (*intake.PublicStatus, error)
+	CallerHistory(ctx context.Context, phone string, limit int64) ([]intake.CallerTicket, error)
+	LookupHash(kind, value string) string
+}
+
+// Dialogue is what the web layer needs of the bot.
+type Dialogue interface {
+	Handle(ctx context.Context, channel, key, text string) (*bot.Reply, error)
+}
+
+// Config holds the web layer's settings.
+type Config struct {
+	WebhookSecret   []byte // QINGFENG_WEBHOOK_SECRET; webhooks answer 503 without it
+	Namespace       string // the store's namespace, for the web layer's own keys
+	MaxBody         int64  // bytes per request body
+	StatusPerIP     int64  // status queries per client per minute
+	StatusPerNumber int64  // status queries per ticket number per minute
+	Now             func() time.Time
+	Ready           func(context.Context) error // what /readyz checks
+}
+
+// DefaultConfig has the limits the README documents.
+func DefaultConfig() Config {
+	return Config{Namespace: "main", MaxBody: 64 << 10, StatusPerIP: 30, StatusPerNumber: 10, Now: time.Now,
+		Ready: func(context.Context) error { return nil }}
+}
+
+// Server serves Qingfeng over HTTP.
+type Server struct {
+	echo     *echo.Echo
+	tickets  Tickets
+	dialogue Dialogue
+	rdb      redis.UniversalClient
+	log      *slog.Logger
+	cfg      Config
+	metrics  *metrics
+}
+
+// New builds the server. reg receives the metrics (a registry of the caller's, so tests
+// and several servers do not share globals).
+func New(tickets Tickets, dialogue Dialogue, rdb redis.UniversalClient, log *slog.Logger, reg *prometheus.Registry, cfg Config) *Server {
+	s := &Server{echo: echo.New(), tickets: tickets, dialogue: dialogue, rdb: rdb, log: log, cfg: cfg, metrics: newMetrics(reg)}
+	s.echo.HideBanner, s.echo.HidePort = true, true
+	s.echo.HTTPErrorHandler = s.handleError
+	s.echo.Use(middleware.Recover(), s.observe, middleware.BodyLimit(strconv.FormatInt(cfg.MaxBody, 10)+"B"))
+	s.routes(reg)
+	return s
+}
+
+// routes is the one route table.
+func (s *Server) routes(reg *prometheus.Registry) {
+	s.echo.GET("/healthz", s.healthz)
+	s.echo.GET("/readyz", s.readyz)
+	s.echo.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	s.echo.POST("/api/v1/webhooks/sms", s.smsWebhook)
+	s.echo.POST("/api/v1/webhooks/hotline", s.hotlineWebhook)
+	s.echo.GET("/api/v1/tickets/:number", s.ticketStatus)
+}
+
+// Handler is the server as an http.Handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+func (s *Server) key(parts ...string) string {
+	k := "qf:{" + s.cfg.Namespace + "}:web"
+	for _, p := range parts {
+		k += ":" + p
+	}
+	return k
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.cfg.Ready(ctx); err != nil {
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Msg: messages["unavailable"], Err: err}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}

@@ -1,0 +1,371 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"qingfeng/bot"
+	"qingfeng/intake"
+	"qingfeng/nlp"
+)
+
+var (
+	nlpOnce sync.Once
+	nlpA    *nlp.Analyzer
+	nlpErr  error
+)
+
+var secret = []byte("webhook-secret-for-tests")
+
+type env struct {
+	srv   *httptest.Server
+	store *intake.Store
+	rdb   *redis.Client
+	ns    string
+}
+
+// newEnv runs the real server on loopback against real Redis (database 15, a namespace
+// of the test's own) and the real language pipeline.
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	nlpOnce.Do(func() { nlpA, nlpErr = nlp.New(nlp.Options{}) })
+	if nlpErr != nil {
+		t.Fatal(nlpErr)
+	}
+	url := os.Getenv("QINGFENG_TEST_REDIS")
+	if url == "" {
+		url = "redis://127.0.0.1:6379/15"
+	}
+	opt, _ := redis.ParseURL(url)
+	rdb := redis.NewClient(opt)
+	ctx := context.Background()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		t.Fatalf("tests need Redis at %s: %v", url, err)
+	}
+	ns := fmt.Sprintf("web-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), time.Now().UnixNano())
+	outcomes, _ := intake.LoadOutcomes(nil)
+	store := intake.NewStore(rdb, ns, outcomes, time.Now)
+	keys, _ := intake.NewKeyring([][]byte{[]byte("0123456789abcdef0123456789abcdef")})
+	tickets := intake.NewIntake(store, nlpA, keys)
+	cfg := DefaultConfig()
+	cfg.Namespace, cfg.WebhookSecret = ns, secret
+	cfg.StatusPerIP, cfg.StatusPerNumber = 1000, 5
+	s := New(tickets, bot.New(tickets, nlpA, bot.NewRedisSessions(rdb, ns, time.Hour)), rdb,
+		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg)
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		iter := rdb.Scan(ctx, 0, "qf:{"+ns+"}:*", 1000).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+		rdb.Close()
+	})
+	return &env{srv: srv, store: store, rdb: rdb, ns: ns}
+}
+
+// post sends a signed webhook; ts 0 means now.
+func (e *env) post(t *testing.T, path string, body any, ts int64) (int, map[string]any) {
+	t.Helper()
+	raw, ok := body.([]byte)
+	if !ok {
+		raw, _ = json.Marshal(body)
+	}
+	if ts == 0 {
+		ts = time.Now().Unix()
+	}
+	stamp := strconv.FormatInt(ts, 10)
+	return e.send(t, path, raw, stamp, Sign(secret, stamp, raw))
+}
+
+func (e *env) send(t *testing.T, path string, raw []byte, stamp, sig string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+path, bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Qingfeng-Timestamp", stamp)
+	req.Header.Set("X-Qingfeng-Signature", sig)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	b, _ := io.ReadAll(resp.Body)
+	_ = json.Unmarshal(b, &out)
+	return resp.StatusCode, out
+}
+
+func (e *env) status(t *testing.T, number, code string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/api/v1/tickets/"+number, nil)
+	req.Header.Set("X-Query-Code", code)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func (e *env) count(t *testing.T) int {
+	ids, err := e.store.Find(context.Background(), "status", "received", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ids)
+}
+
+// SMS: first message to ticket to status query, through the real server.
+func TestSMSEndToEnd(t *testing.T) {
+	e := newEnv(t)
+	from := "13800138000"
+	var reply map[string]any
+	for i, text := range []string{
+		"县交警大队的民警拦车罚款不开票，一次要两百块，不给就扣车。", "上周五", "没有", "匿名", "确认",
+	} {
+		code, out := e.post(t, "/api/v1/webhooks/sms", SMSMessage{MessageID: fmt.Sprintf("m-%d", i), From: from, To: "12388", Text: text}, 0)
+		if code != http.StatusOK {
+			t.Fatalf("%q: %d %v", text, code, out)
+		}
+		for _, seg := range out["segments"].([]any) {
+			if n := len([]rune(seg.(string))); n > 70 {
+				t.Errorf("segment of %d characters: %q", n, seg)
+			}
+		}
+		reply = out
+	}
+	full := reply["reply"].(string)
+	var number, qcode string
+	if _, err := fmt.Sscanf(full[strings.Index(full, "QF-"):], "QF-%15s", &number); err != nil {
+		t.Fatalf("no ticket in %q", full)
+	}
+	number = "QF-" + strings.TrimRight(number, "，,")
+	i := strings.Index(full, "查询码：")
+	qcode = string([]rune(full[i+len("查询码："):])[:12])
+	code, st := e.status(t, number, qcode)
+	if code != http.StatusOK || st["status"] != "received" || st["status_name"] != "待受理" {
+		t.Fatalf("status: %d %v", code, st)
+	}
+	for _, k := range []string{"number", "status", "updated_at", "replies"} {
+		if _, ok := st[k]; !ok {
+			t.Errorf("status lacks %q", k)
+		}
+	}
+	if strings.Contains(fmt.Sprint(st), from) {
+		t.Error("the status shows the reporter's number")
+	}
+	// A retried delivery of the last message: the same answer, no second ticket.
+	before := e.count(t)
+	code, again := e.post(t, "/api/v1/webhooks/sms", SMSMessage{MessageID: "m-4", From: from, Text: "确认"}, 0)
+	if code != http.StatusOK || again["reply"] != full || e.count(t) != before {
+		t.Errorf("retry: %d %v, tickets %d → %d", code, again, before, e.count(t))
+	}
+}
+
+func TestWebhooksRefuseBadRequestsAndCreateNothing(t *testing.T) {
+	e := newEnv(t)
+	good := []byte(`{"call_id":"c-1","event":"hangup","caller":"13900000000","transcript":"局长收了红包"}`)
+	now := strconv.FormatInt(time.Now().Unix(), 10)
+	stale := strconv.FormatInt(time.Now().Add(-6*time.Minute).Unix(), 10)
+	tests := []struct {
+		name  string
+		body  []byte
+		stamp string
+		sig   string
+		want  int
+		code  string
+	}{
+		{"bad signature", good, now, Sign([]byte("other"), now, good), 401, "bad_signature"},
+		{"no signature", good, now, "", 401, "bad_signature"},
+		{"stale timestamp", good, stale, Sign(secret, stale, good), 401, "stale"},
+		{"timestamp not a number", good, "soon", Sign(secret, "soon", good), 401, "bad_signature"},
+		{"malformed JSON", []byte(`{"call_id":`), now, Sign(secret, now, []byte(`{"call_id":`)), 400, "bad_json"},
+		{"two objects", []byte(`{}{}`), now, Sign(secret, now, []byte(`{}{}`)), 400, "bad_json"},
+		{"missing call id", []byte(`{"event":"hangup"}`), now, Sign(secret, now, []byte(`{"event":"hangup"}`)), 400, "missing_field"},
+		{"unknown event", []byte(`{"call_id":"x","event":"dance"}`), now, Sign(secret, now, []byte(`{"call_id":"x","event":"dance"}`)), 400, "unknown_event"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out := e.send(t, "/api/v1/webhooks/hotline", tt.body, tt.stamp, tt.sig)
+			if code != tt.want || out["error"] != tt.code || out["message"] == "" {
+				t.Errorf("got %d %v, want %d %s", code, out, tt.want, tt.code)
+			}
+		})
+	}
+	big := []byte(`{"call_id":"big","event":"hangup","transcript":"` + strings.Repeat("长", 30000) + `"}`)
+	if code, out := e.post(t, "/api/v1/webhooks/hotline", big, 0); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversize: %d %v", code, out)
+	}
+	// The very same signed request twice: the second is a replay.
+	stamp := strconv.FormatInt(time.Now().Unix(), 10)
+	sig := Sign(secret, stamp, []byte(`{"call_id":"r","event":"answered"}`))
+	if code, _ := e.send(t, "/api/v1/webhooks/hotline", []byte(`{"call_id":"r","event":"answered"}`), stamp, sig); code != 200 {
+		t.Fatalf("first: %d", code)
+	}
+	if code, out := e.send(t, "/api/v1/webhooks/hotline", []byte(`{"call_id":"r","event":"answered"}`), stamp, sig); code != http.StatusConflict || out["error"] != "replay" {
+		t.Errorf("replay: %d %v", code, out)
+	}
+	if n := e.count(t); n != 0 {
+		t.Errorf("refused requests created %d tickets", n)
+	}
+}
+
+func TestHotlineEndToEnd(t *testing.T) {
+	e := newEnv(t)
+	caller := "13911112222"
+	code, out := e.post(t, "/api/v1/webhooks/hotline", CallEvent{CallID: "call-1", Event: "ringing", Caller: caller}, 0)
+	if code != 200 || len(out["history"].([]any)) != 0 {
+		t.Fatalf("ringing: %d %v", code, out)
+	}
+	hangup := CallEvent{CallID: "call-1", Event: "hangup", Caller: caller, Operator: "op-5",
+		Transcript: "喂，我反映一下我们村的村会计，扣了我们的种粮补贴，每亩少发五十块。", Notes: "来电人情绪激动", RecordingURL: "rec/call-1.wav"}
+	code, out = e.post(t, "/api/v1/webhooks/hotline", hangup, 0)
+	if code != 200 || out["ticket"] == nil || len(out["query_code"].(string)) != 12 {
+		t.Fatalf("hangup: %d %v", code, out)
+	}
+	number, qcode := out["ticket"].(string), out["query_code"].(string)
+	// The phone system retries the hangup: same ticket, same code.
+	code, again := e.post(t, "/api/v1/webhooks/hotline", hangup, time.Now().Unix()+1) // signed anew
+	if code != 200 || again["ticket"] != number || again["query_code"] != qcode {
+		t.Errorf("retried hangup: %d %v", code, again)
+	}
+	tk, err := e.store.Get(context.Background(), number)
+	if err != nil || tk.Channel != "hotline" || tk.Operator != "op-5" || tk.Category != "harming_public" || !strings.Contains(tk.Attachments, "call-1.wav") {
+		t.Errorf("ticket %+v, %v", tk, err)
+	}
+	// Next time this caller rings, the operator sees the earlier ticket.
+	_, out = e.post(t, "/api/v1/webhooks/hotline", CallEvent{CallID: "call-2", Event: "ringing", Caller: "139-1111-2222"}, 0)
+	h := out["history"].([]any)
+	if len(h) != 1 || h[0].(map[string]any)["number"] != number {
+		t.Errorf("history: %v", out)
+	}
+	if code, st := e.status(t, number, qcode); code != 200 || st["status"] != "received" {
+		t.Errorf("status: %d %v", code, st)
+	}
+}
+
+func TestStatusAPIAnswersAlikeAndLimitsGuessing(t *testing.T) {
+	e := newEnv(t)
+	_, out := e.post(t, "/api/v1/webhooks/hotline", CallEvent{CallID: "c", Event: "hangup", Transcript: "镇长公车私用"}, 0)
+	number := out["ticket"].(string)
+	c1, wrong := e.status(t, number, "AAAAAAAAAAAA")
+	c2, unknown := e.status(t, "QF-20200101-000001", "AAAAAAAAAAAA")
+	if c1 != 404 || c2 != 404 || fmt.Sprint(wrong) != fmt.Sprint(unknown) {
+		t.Errorf("wrong code %d %v vs unknown number %d %v", c1, wrong, c2, unknown)
+	}
+	limited := false
+	for i := 0; i < 8; i++ {
+		if code, out := e.status(t, number, "BBBBBBBBBBBB"); code == http.StatusTooManyRequests {
+			limited = out["message"] != ""
+			break
+		}
+	}
+	if !limited {
+		t.Error("guessing one number was never limited")
+	}
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	e := newEnv(t)
+	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+		resp, err := http.Get(e.srv.URL + p)
+		if err != nil || resp.StatusCode != 200 {
+			t.Errorf("%s: %v %v", p, resp.StatusCode, err)
+		}
+		resp.Body.Close()
+	}
+	e.post(t, "/api/v1/webhooks/hotline", CallEvent{CallID: "m", Event: "answered"}, 0)
+	resp, _ := http.Get(e.srv.URL + "/metrics")
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), `qingfeng_http_requests_total{route="/api/v1/webhooks/hotline",status="200"}`) {
+		t.Errorf("metrics lack the webhook request:\n%s", b)
+	}
+}
+
+// With Redis gone, webhooks answer 503 so the sender retries.
+func TestWebhooksAnswer503WhenRedisIsDown(t *testing.T) {
+	nlpOnce.Do(func() { nlpA, nlpErr = nlp.New(nlp.Options{}) })
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
+	defer rdb.Close()
+	outcomes, _ := intake.LoadOutcomes(nil)
+	keys, _ := intake.NewKeyring([][]byte{[]byte("0123456789abcdef0123456789abcdef")})
+	tickets := intake.NewIntake(intake.NewStore(rdb, "x", outcomes, time.Now), nlpA, keys)
+	cfg := DefaultConfig()
+	cfg.WebhookSecret = secret
+	srv := httptest.NewServer(New(tickets, bot.New(tickets, nlpA, bot.NewRedisSessions(rdb, "x", time.Hour)), rdb,
+		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg).Handler())
+	defer srv.Close()
+	e := &env{srv: srv}
+	for _, p := range []struct {
+		path string
+		body any
+	}{{"/api/v1/webhooks/sms", SMSMessage{MessageID: "1", From: "1", Text: "局长受贿"}}, {"/api/v1/webhooks/hotline", CallEvent{CallID: "1", Event: "hangup", Transcript: "局长受贿"}}} {
+		if code, out := e.post(t, p.path, p.body, 0); code != http.StatusServiceUnavailable || out["error"] != "unavailable" {
+			t.Errorf("%s: %d %v", p.path, code, out)
+		}
+	}
+}
+
+func TestSplitSMS(t *testing.T) {
+	text := strings.Repeat("这是一句话，", 30) + "结束。"
+	segs := SplitSMS(text, 70)
+	if strings.Join(segs, "") != strings.ReplaceAll(text, " ", "") {
+		t.Error("splitting lost text")
+	}
+	for _, s := range segs {
+		if n := len([]rune(s)); n > 70 || n == 0 {
+			t.Errorf("segment of %d", n)
+		}
+		if !strings.HasSuffix(s, "，") && !strings.HasSuffix(s, "。") {
+			t.Errorf("segment cut mid-clause: %q", s)
+		}
+	}
+}
+
+func FuzzParseSMS(f *testing.F) {
+	f.Add([]byte(`{"message_id":"1","from":"138","text":"你好"}`))
+	f.Add([]byte(`{"message_id":1}`))
+	f.Add([]byte("\xff{"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		m, ae := ParseSMS(body)
+		if (m == nil) == (ae == nil) {
+			t.Fatalf("want exactly one of message and error: %v %v", m, ae)
+		}
+		if ae != nil && (ae.Status < 400 || ae.Msg == "") {
+			t.Fatalf("error without status or message: %+v", ae)
+		}
+	})
+}
+
+func FuzzParseCall(f *testing.F) {
+	f.Add([]byte(`{"call_id":"1","event":"hangup","transcript":"局长"}`))
+	f.Add([]byte(`{"call_id":"","event":"ringing"}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		e, ae := ParseCall(body)
+		if (e == nil) == (ae == nil) {
+			t.Fatalf("want exactly one of event and error: %v %v", e, ae)
+		}
+		if e != nil && e.CallID == "" {
+			t.Fatal("accepted a call without id")
+		}
+	})
+}
