@@ -39,12 +39,15 @@ type Config struct {
 	StatusPerNumber int64  // status queries per ticket number per minute
 	Now             func() time.Time
 	Ready           func(context.Context) error // what /readyz checks
+	ChatPerSecond   float64                     // messages a chat may send per second…
+	ChatBurst       int                         // …with this burst
+	SessionTTL      time.Duration               // how long a chat transcript is kept for resuming
 }
 
 // DefaultConfig has the limits the README documents.
 func DefaultConfig() Config {
 	return Config{Namespace: "main", MaxBody: 64 << 10, StatusPerIP: 30, StatusPerNumber: 10, Now: time.Now,
-		Ready: func(context.Context) error { return nil }}
+		Ready: func(context.Context) error { return nil }, ChatPerSecond: 2, ChatBurst: 5, SessionTTL: 24 * time.Hour}
 }
 
 // Server serves Qingfeng over HTTP.
@@ -56,6 +59,7 @@ type Server struct {
 	log      *slog.Logger
 	cfg      Config
 	metrics  *metrics
+	chats    chatConns
 }
 
 // New builds the server. reg receives the metrics (a registry of the caller's, so tests
@@ -77,6 +81,10 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	s.echo.POST("/api/v1/webhooks/sms", s.smsWebhook)
 	s.echo.POST("/api/v1/webhooks/hotline", s.hotlineWebhook)
 	s.echo.GET("/api/v1/tickets/:number", s.ticketStatus)
+	s.echo.GET("/ws/chat", s.chat)
+	s.echo.GET("/", s.page("index.html"))
+	s.echo.GET("/status", s.page("status.html"))
+	s.echo.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(staticFiles))))
 }
 
 // Handler is the server as an http.Handler.

@@ -74,7 +74,8 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 		log.Warn("QINGFENG_WEBHOOK_SECRET is not set: the SMS and hotline webhooks answer 503 until it is")
 	}
 	cfg.Ready = func(ctx context.Context) error { return backend.Client.Ping(ctx).Err() }
-	srv := &http.Server{Addr: *addr, Handler: web.New(tickets, dialogue, backend.Client, log, reg, cfg).Handler(),
+	site := web.New(tickets, dialogue, backend.Client, log, reg, cfg)
+	srv := &http.Server{Addr: *addr, Handler: site.Handler(),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 
 	errc := make(chan error, 1)
@@ -86,6 +87,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
+	site.Drain() // open chats are told to reconnect: their pages resume on the next instance
 	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
