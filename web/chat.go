@@ -172,7 +172,7 @@ func (cn *chatConn) readLoop(ctx context.Context) {
 		}
 		_ = cn.ws.SetReadDeadline(time.Now().Add(pongWait))
 		if !cn.limiter.Allow() {
-			cn.sendError("rate_limited")
+			cn.sendError("too_fast")
 			continue
 		}
 		in, ae := ParseChat(data)

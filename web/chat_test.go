@@ -94,7 +94,7 @@ func TestChatRefusesBadMessagesAndFlooding(t *testing.T) {
 		if err := ws.ReadJSON(&m); err != nil {
 			break
 		}
-		limited = m["error"] == "rate_limited"
+		limited = m["error"] == "too_fast"
 	}
 	if !limited {
 		t.Error("a flood of messages was never limited")

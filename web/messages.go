@@ -11,6 +11,7 @@ var messages = map[string]string{
 	"unavailable":    "系统繁忙，请稍后再试。",
 	"not_found":      "未查到该编号，或查询码不正确。",
 	"rate_limited":   "查询过于频繁，请稍后再试。",
+	"too_fast":       "发送太快了，请稍等片刻再发。",
 	"invalid":        "提交的内容不符合要求。",
 	"in_progress":    "该消息正在处理，请稍后重试。",
 	"not_configured": "服务未配置该接口。",
