@@ -1,6 +1,5 @@
-# Build: docker build -t qingfeng .
-# Use:   docker run -i qingfeng classify < complaints.jsonl
-# (the server, `qingfeng serve`, arrives with the web issue)
+# Build: docker build -t qingfeng .      Run: docker compose up (see compose.yaml)
+# A static binary with the dictionaries and model data embedded, running as non-root.
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
@@ -11,4 +10,7 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/qingfeng ./cmd/qin
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/qingfeng /usr/local/bin/qingfeng
 USER nonroot
+ENV QINGFENG_ADDR=:8080 QINGFENG_DATA_DIR=/data
+EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/qingfeng"]
+CMD ["serve"]

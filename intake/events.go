@@ -107,3 +107,9 @@ func toEvents(msgs []redis.XMessage) []Event {
 	}
 	return out
 }
+
+// Live subscribes to the changes as they happen ("created ID", "moved ID ACTION",
+// "warning ID LEVEL"), for staff screens on any instance.
+func (s *Store) Live(ctx context.Context) *redis.PubSub {
+	return s.rdb.Subscribe(ctx, s.key("events")+":live")
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 )
 
 // A worker that dies after reading leaves its events pending; another worker takes them
@@ -54,6 +55,35 @@ func TestEventsAreHandledAtLeastOnce(t *testing.T) {
 		}
 		if all, err := audit.Next(ctx, 10, 0); err != nil || len(all) != 3 {
 			t.Errorf("second group read %d events, %v", len(all), err)
+		}
+	})
+}
+
+func TestLiveChangesArePublished(t *testing.T) {
+	eachBackend(t, func(t *testing.T, c conn) {
+		s := testStore(t, c)
+		ctx := context.Background()
+		sub := s.Live(ctx)
+		defer sub.Close()
+		if _, err := sub.Receive(ctx); err != nil { // the subscription confirmation
+			t.Fatal(err)
+		}
+		tk, _, err := s.Create(ctx, sampleTicket("sms:live"), "gw", RoleSystem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Apply(ctx, tk.ID, tk.Version, Move{Action: ActAccept, Role: RoleIntake, Actor: "i"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"created " + tk.ID, "moved " + tk.ID + " accept"} {
+			select {
+			case m := <-sub.Channel():
+				if m.Payload != want {
+					t.Errorf("got %q, want %q", m.Payload, want)
+				}
+			case <-time.After(3 * time.Second):
+				t.Fatalf("no live message %q", want)
+			}
 		}
 	})
 }

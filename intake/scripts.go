@@ -4,7 +4,9 @@ import "github.com/redis/go-redis/v9"
 
 // Each state change is one Lua script, so it is atomic: a reader never sees a ticket
 // without its indexes, audit entry or event. All keys carry the store's hash tag, so in
-// Redis Cluster they sit on one slot and a script may touch all of them.
+// Redis Cluster they sit on one slot and a script may touch all of them. Each change is
+// also published on the channel "<events key>:live" for live screens (Pub/Sub: those
+// not listening miss it; the stream is what keeps it).
 
 // reserveScript: the first step of creation. If the sender's message was seen before,
 // return the ticket it made; otherwise draw the next number of the day.
@@ -34,6 +36,7 @@ redis.call('RPUSH', KEYS[3], ARGV[2])
 for i = 6, #KEYS do redis.call('ZADD', KEYS[i], ARGV[3], ARGV[1]) end
 if ARGV[4] ~= '' then redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1]) end
 redis.call('XADD', KEYS[4], '*', 'type', 'created', 'id', ARGV[1])
+redis.call('PUBLISH', KEYS[4] .. ':live', 'created ' .. ARGV[1])
 return {1, ARGV[1]}
 `)
 
@@ -57,6 +60,7 @@ if ARGV[6] == '' then redis.call('ZREM', KEYS[4], ARGV[2]) else redis.call('ZADD
 redis.call('HSET', KEYS[1], unpack(ARGV, 8))
 redis.call('RPUSH', KEYS[2], ARGV[5])
 redis.call('XADD', KEYS[3], '*', 'type', 'moved', 'id', ARGV[2], 'action', ARGV[7])
+redis.call('PUBLISH', KEYS[3] .. ':live', 'moved ' .. ARGV[2] .. ' ' .. ARGV[7])
 return {1}
 `)
 
@@ -69,6 +73,7 @@ return {1}
 var warnScript = redis.NewScript(`
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then return 0 end
 redis.call('XADD', KEYS[2], '*', 'type', 'warning', 'id', ARGV[1], 'level', ARGV[2])
+redis.call('PUBLISH', KEYS[2] .. ':live', 'warning ' .. ARGV[1] .. ' ' .. ARGV[2])
 return 1
 `)
 
@@ -99,5 +104,6 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 9))
 redis.call('RPUSH', KEYS[2], ARGV[5])
 if ARGV[8] ~= '' then redis.call('RPUSH', KEYS[5], ARGV[8]) end
 redis.call('XADD', KEYS[3], '*', 'type', 'moved', 'id', ARGV[2], 'action', ARGV[7])
+redis.call('PUBLISH', KEYS[3] .. ':live', 'moved ' .. ARGV[2] .. ' ' .. ARGV[7])
 return {1}
 `)
