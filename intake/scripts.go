@@ -23,18 +23,19 @@ return {1, redis.call('INCR', KEYS[2])}
 // event, unless a concurrent delivery of the same message got there first.
 //
 //	KEYS[1] idempotency key  KEYS[2] ticket hash  KEYS[3] audit list  KEYS[4] event stream
-//	KEYS[5] due index ("" score when none)  KEYS[6..] indexes
+//	KEYS[5] due index  KEYS[6] the category's fingerprint index  KEYS[7..] indexes
 //	ARGV[1] id  ARGV[2] audit entry (JSON)  ARGV[3] index score  ARGV[4] due score or ""
-//	ARGV[5..] ticket field/value pairs
+//	ARGV[5] fingerprint member ("<fingerprint>:<id>")  ARGV[6..] ticket field/value pairs
 //	returns {1, id} when created, {0, existing id} when the message had made one already
 var createScript = redis.NewScript(`
 local existing = redis.call('GET', KEYS[1])
 if existing then return {0, existing} end
 redis.call('SET', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[2], unpack(ARGV, 5))
+redis.call('HSET', KEYS[2], unpack(ARGV, 6))
 redis.call('RPUSH', KEYS[3], ARGV[2])
-for i = 6, #KEYS do redis.call('ZADD', KEYS[i], ARGV[3], ARGV[1]) end
+for i = 7, #KEYS do redis.call('ZADD', KEYS[i], ARGV[3], ARGV[1]) end
 if ARGV[4] ~= '' then redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1]) end
+redis.call('ZADD', KEYS[6], ARGV[3], ARGV[5])
 redis.call('XADD', KEYS[4], '*', 'type', 'created', 'id', ARGV[1])
 redis.call('PUBLISH', KEYS[4] .. ':live', 'created ' .. ARGV[1])
 return {1, ARGV[1]}

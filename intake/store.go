@@ -24,6 +24,7 @@ import (
 //	events                stream of created/moved events for the work that follows
 //	due                   sorted set: open tickets by deadline (unix seconds)
 //	all                   sorted set: every ticket by creation time
+//	fp:<category>         sorted set of "<fingerprint>:<id>" by creation time (near-duplicates)
 //	idx:<field>:<value>   sorted sets by creation time: status, mode, category,
 //	                      channel, body, phone (keyed hash), subject (key of the official),
 //	                      term (the search index: one set per word)
@@ -95,11 +96,12 @@ func (s *Store) Create(ctx context.Context, t Ticket, actor string, role Role) (
 	if err != nil {
 		return nil, false, fmt.Errorf("encode audit entry: %w", err)
 	}
-	keys := append([]string{idem, s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.key("due")}, s.indexes(&t)...)
+	keys := append([]string{idem, s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.key("due"),
+		s.key("fp", t.Category)}, s.indexes(&t)...)
 	for _, term := range t.Terms {
 		keys = append(keys, s.key("idx", "term", term))
 	}
-	args := append([]any{t.ID, entryJSON, now.UnixMilli(), dueScore(&t)}, t.fields()...)
+	args := append([]any{t.ID, entryJSON, now.UnixMilli(), dueScore(&t), t.Fingerprint + ":" + t.ID}, t.fields()...)
 	res, err = createScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return nil, false, unavailable(err)
@@ -309,34 +311,26 @@ func (s *Store) since(ctx context.Context, field, value string, t time.Time) ([]
 }
 
 // nearDupScan bounds how many recent tickets a new one is compared with.
-const nearDupScan = 2000
+const nearDupScan = 500
 
-// nearDuplicates finds recent tickets (created at or after t) whose text fingerprint is
-// within nlp.NearDuplicate bits of fp: two round trips, however many tickets.
-func (s *Store) nearDuplicates(ctx context.Context, fp nlp.Fingerprint, t time.Time) ([]string, error) {
-	ids, err := s.rdb.ZRevRangeByScore(ctx, s.key("all"), &redis.ZRangeBy{Min: strconv.FormatInt(t.UnixMilli(), 10), Max: "+inf", Count: nearDupScan}).Result()
+// nearDuplicates finds recent tickets of the same category (created at or after t)
+// whose text fingerprint is within nlp.NearDuplicate bits of fp. The same text reworded
+// is read as the same kind of misconduct, so the category narrows the search, and the
+// fingerprints sit in the index members themselves: one round trip.
+func (s *Store) nearDuplicates(ctx context.Context, category string, fp nlp.Fingerprint, t time.Time) ([]string, error) {
+	members, err := s.rdb.ZRevRangeByScore(ctx, s.key("fp", category), &redis.ZRangeBy{Min: strconv.FormatInt(t.UnixMilli(), 10), Max: "+inf", Count: nearDupScan}).Result()
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.StringCmd, len(ids))
-	for i, id := range ids {
-		cmds[i] = pipe.HGet(ctx, s.key("t", id), "fingerprint")
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, unavailable(err)
-	}
 	var out []string
-	for i, c := range cmds {
+	for _, m := range members {
+		hexFP, id, ok := strings.Cut(m, ":")
 		var other nlp.Fingerprint
-		if c.Err() != nil || other.UnmarshalText([]byte(c.Val())) != nil {
+		if !ok || other.UnmarshalText([]byte(hexFP)) != nil {
 			continue
 		}
 		if nlp.Distance(fp, other) <= nlp.NearDuplicate {
-			out = append(out, ids[i])
+			out = append(out, id)
 		}
 	}
 	return out, nil

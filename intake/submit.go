@@ -173,7 +173,7 @@ func (in *Intake) related(ctx context.Context, res *nlp.Result) ([]string, error
 		}
 		out = append(out, ids...)
 	}
-	near, err := in.store.nearDuplicates(ctx, res.Fingerprint, since)
+	near, err := in.store.nearDuplicates(ctx, res.Category, res.Fingerprint, since)
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,7 @@ func commands() []command {
 		{"eval", "eval FILE.jsonl: score the pipeline on a labelled file", runEval},
 		{"train", "cross-validate the classifier on its training corpus", runTrain},
 		{"loadstats", "load the dictionaries and model once; print load time, memory and binary size", runLoadStats},
+		{"loadtest", "drive a child server on loopback: webhook intake, idle websockets, bot replies", runLoadTest},
 		{"audit", "audit verify TICKET: check a ticket's hash-chained history", runAudit},
 	}
 }
