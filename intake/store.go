@@ -301,13 +301,17 @@ func sameUnit(body, unit string) bool {
 	return body != "" && unit != "" && (strings.Contains(body, unit) || strings.Contains(unit, body))
 }
 
-// since lists the ids of one index created at or after t.
-func (s *Store) since(ctx context.Context, field, value string, t time.Time) ([]string, error) {
-	ids, err := s.rdb.ZRangeByScore(ctx, s.key("idx", field, value), &redis.ZRangeBy{Min: strconv.FormatInt(t.UnixMilli(), 10), Max: "+inf"}).Result()
-	if err != nil {
-		return nil, unavailable(err)
+// recent returns the newest ids (at most limit) of one index created at or after t,
+// and how many there are in all, in one round trip.
+func (s *Store) recent(ctx context.Context, field, value string, t time.Time, limit int64) ([]string, int, error) {
+	key, min := s.key("idx", field, value), strconv.FormatInt(t.UnixMilli(), 10)
+	pipe := s.rdb.Pipeline()
+	ids := pipe.ZRevRangeByScore(ctx, key, &redis.ZRangeBy{Min: min, Max: "+inf", Count: limit})
+	n := pipe.ZCount(ctx, key, min, "+inf")
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, 0, unavailable(err)
 	}
-	return ids, nil
+	return ids.Val(), int(n.Val()), nil
 }
 
 // nearDupScan bounds how many recent tickets a new one is compared with.

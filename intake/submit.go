@@ -87,12 +87,12 @@ func (in *Intake) Submit(ctx context.Context, r Report) (*Receipt, error) {
 	}
 	res.Subject = in.namedSubject(res.Subject, r.Subject)
 	source := r.Channel + ":" + r.SenderID
-	related, err := in.related(ctx, res)
+	related, earlier, err := in.related(ctx, res)
 	if err != nil {
 		return nil, err
 	}
 	decision := in.analyzer.Router().Route(nlp.RouteInput{Category: res.Category, Rank: res.Subject.Rank,
-		Signals: res.Signals, Reports: 1 + len(related)})
+		Signals: res.Signals, Reports: 1 + earlier})
 	analysis, err := json.Marshal(res)
 	if err != nil {
 		return nil, fmt.Errorf("encode analysis: %w", err)
@@ -161,37 +161,42 @@ func (in *Intake) namedSubject(read, named nlp.Subject) nlp.Subject {
 	return out
 }
 
-// related finds earlier tickets about the same subject within the routing rules' repeat
-// window, and near-duplicates of the text among recent tickets.
-func (in *Intake) related(ctx context.Context, res *nlp.Result) ([]string, error) {
+// maxRelated is how many earlier tickets a new one links to; all of them still count.
+const maxRelated = 20
+
+// related finds earlier tickets about the same official within the routing rules'
+// repeat window, and near-duplicates of the text among recent tickets. It returns the
+// most recent of them (at most maxRelated) and how many there are in all.
+func (in *Intake) related(ctx context.Context, res *nlp.Result) ([]string, int, error) {
 	since := in.store.now().Add(-time.Duration(in.analyzer.Router().RepeatWindowDays()) * 24 * time.Hour)
 	var out []string
+	seen := map[string]bool{}
+	total := 0
 	if key := subjectKey(res.Subject); key != "" {
-		ids, err := in.store.since(ctx, "subject", key, since)
+		ids, n, err := in.store.recent(ctx, "subject", key, since, maxRelated)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		out = append(out, ids...)
-	}
-	near, err := in.store.nearDuplicates(ctx, res.Category, res.Fingerprint, since)
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range near {
-		if !contains(out, id) {
+		total = n
+		for _, id := range ids {
+			seen[id] = true
 			out = append(out, id)
 		}
 	}
-	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
+	near, err := in.store.nearDuplicates(ctx, res.Category, res.Fingerprint, since)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, id := range near {
+		if !seen[id] {
+			seen[id] = true
+			total++
+			if len(out) < maxRelated {
+				out = append(out, id)
+			}
 		}
 	}
-	return false
+	return out, total, nil
 }
 
 // subjectKey names the official a report is about, as far as it is known: a unit and a

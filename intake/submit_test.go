@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -123,7 +124,7 @@ func TestSubmitLinksRepeatsAndSupervisesThem(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !contains(dup.Related, first.Ticket.ID) {
+		if !slices.Contains(dup.Related, first.Ticket.ID) {
 			t.Errorf("near-duplicate not linked: %v", dup.Related)
 		}
 	})
@@ -231,6 +232,26 @@ func TestSubmitNamedSubjectAndAttachments(t *testing.T) {
 		}
 		if _, err := in.Submit(ctx, Report{Channel: "web", SenderID: "n2", Anonymous: true, Text: "局长受贿", Attachments: many}); CodeOf(err) != CodeInvalid {
 			t.Errorf("too many attachments: %v", err)
+		}
+	})
+}
+
+// However many earlier reports there are, a ticket links the newest few and all count.
+func TestRepeatsAreCountedButLinksBounded(t *testing.T) {
+	eachBackend(t, func(t *testing.T, c conn) {
+		in, _, _ := testIntake(t, c)
+		ctx := context.Background()
+		var last *Receipt
+		for i := 0; i < maxRelated+5; i++ {
+			rc, err := in.Submit(ctx, Report{Channel: "sms", SenderID: fmt.Sprint("r", i), Anonymous: true,
+				Text: fmt.Sprintf("县林业局局长周某第%d次在工作日钓鱼。", i+1)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			last = rc
+		}
+		if len(last.Related) != maxRelated || last.Ticket.Mode != ModeSupervised {
+			t.Errorf("links %d (want %d), mode %s", len(last.Related), maxRelated, last.Ticket.Mode)
 		}
 	})
 }
