@@ -23,7 +23,7 @@ const (
 	pongWait       = 60 * time.Second // a silent browser is dropped after this
 	pingEvery      = pongWait * 9 / 10
 	writeWait      = 10 * time.Second
-	sendQueue      = 32 // outgoing messages a slow client may fall behind by
+	sendQueue      = 16 // outgoing messages a slow client may fall behind by
 )
 
 // ChatIn is a message from the page.
@@ -58,7 +58,7 @@ func ParseChat(data []byte) (*ChatIn, *apiError) {
 }
 
 var upgrader = websocket.Upgrader{
-	ReadBufferSize:  1024,
+	ReadBufferSize:  512, // frames may be larger; this only sizes the socket reads
 	WriteBufferSize: 1024,
 	WriteBufferPool: &sync.Pool{},
 	// CheckOrigin left nil: gorilla refuses cross-origin pages.
