@@ -42,6 +42,8 @@ type Config struct {
 	ChatPerSecond   float64                     // messages a chat may send per second…
 	ChatBurst       int                         // …with this burst
 	SessionTTL      time.Duration               // how long a chat transcript is kept for resuming
+	TwilioToken     string                      // QINGFENG_TWILIO_TOKEN: Twilio-style posts answer 503 without it
+	PublicURL       string                      // QINGFENG_PUBLIC_URL: the URL gateways see, for signatures
 }
 
 // DefaultConfig has the limits the README documents.
@@ -79,6 +81,7 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	s.echo.GET("/readyz", s.readyz)
 	s.echo.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	s.echo.POST("/api/v1/webhooks/sms", s.smsWebhook)
+	s.echo.POST("/api/v1/webhooks/sms/twilio", s.twilioWebhook)
 	s.echo.POST("/api/v1/webhooks/hotline", s.hotlineWebhook)
 	s.echo.GET("/api/v1/tickets/:number", s.ticketStatus)
 	s.echo.GET("/ws/chat", s.chat)

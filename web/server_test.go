@@ -43,6 +43,12 @@ type env struct {
 // of the test's own) and the real language pipeline.
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, func(*Config) {})
+}
+
+// newEnvWith is newEnv with changes to the server's configuration.
+func newEnvWith(t *testing.T, tune func(*Config)) *env {
+	t.Helper()
 	nlpOnce.Do(func() { nlpA, nlpErr = nlp.New(nlp.Options{}) })
 	if nlpErr != nil {
 		t.Fatal(nlpErr)
@@ -65,6 +71,7 @@ func newEnv(t *testing.T) *env {
 	cfg := DefaultConfig()
 	cfg.Namespace, cfg.WebhookSecret = ns, secret
 	cfg.StatusPerIP, cfg.StatusPerNumber = 1000, 5
+	tune(&cfg)
 	s := New(tickets, bot.New(tickets, nlpA, bot.NewRedisSessions(rdb, ns, time.Hour)), rdb,
 		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg)
 	srv := httptest.NewServer(s.Handler())

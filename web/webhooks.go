@@ -122,27 +122,42 @@ func (s *Server) smsWebhook(c echo.Context) error {
 	if ae != nil {
 		return ae
 	}
-	ctx := c.Request().Context()
-	cache := s.key("sms", m.MessageID)
-	// One delivery of a message runs the dialogue; retries get the same answer.
+	ans, err := s.answerSMS(c.Request().Context(), m.MessageID, m.From, m.Text)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ans)
+}
+
+// smsAnswer is what an SMS gets back: the whole reply and its segments of at most 70
+// characters.
+type smsAnswer struct {
+	Reply    string   `json:"reply"`
+	Segments []string `json:"segments"`
+}
+
+// answerSMS runs the dialogue once per message id; retries get the stored answer.
+func (s *Server) answerSMS(ctx context.Context, messageID, from, text string) (*smsAnswer, error) {
+	cache := s.key("sms", messageID)
 	claimed, err := s.rdb.SetNX(ctx, cache, "pending", time.Minute).Result()
 	if err != nil {
-		return &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Msg: messages["unavailable"], Err: err}
+		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Msg: messages["unavailable"], Err: err}
 	}
 	if !claimed {
 		prev, err := s.rdb.Get(ctx, cache).Result()
 		if err != nil && !errors.Is(err, redis.Nil) {
-			return &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Msg: messages["unavailable"], Err: err}
+			return nil, &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Msg: messages["unavailable"], Err: err}
 		}
-		if prev == "pending" || prev == "" {
-			return fail(http.StatusConflict, "in_progress")
+		var ans smsAnswer
+		if prev == "pending" || prev == "" || json.Unmarshal([]byte(prev), &ans) != nil {
+			return nil, fail(http.StatusConflict, "in_progress")
 		}
-		return c.JSONBlob(http.StatusOK, []byte(prev))
+		return &ans, nil
 	}
-	reply, err := s.dialogue.Handle(ctx, "sms", s.tickets.LookupHash("sms-session", m.From), m.Text)
+	reply, err := s.dialogue.Handle(ctx, "sms", s.tickets.LookupHash("sms-session", from), text)
 	if err != nil {
 		s.rdb.Del(context.WithoutCancel(ctx), cache) // let the retry run it
-		return err
+		return nil, err
 	}
 	var texts []string
 	for _, msg := range reply.Messages {
@@ -152,12 +167,13 @@ func (s *Server) smsWebhook(c echo.Context) error {
 	if reply.Ticket != "" {
 		s.metrics.tickets.WithLabelValues("sms").Inc()
 	}
-	out, err := json.Marshal(map[string]any{"reply": full, "segments": SplitSMS(full, 70)})
+	ans := &smsAnswer{Reply: full, Segments: SplitSMS(full, 70)}
+	out, err := json.Marshal(ans)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.rdb.Set(context.WithoutCancel(ctx), cache, out, smsReplyTTL)
-	return c.JSONBlob(http.StatusOK, out)
+	return ans, nil
 }
 
 func (s *Server) hotlineWebhook(c echo.Context) error {

@@ -70,6 +70,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	cfg := web.DefaultConfig()
 	cfg.Namespace = *namespace
 	cfg.WebhookSecret = []byte(os.Getenv("QINGFENG_WEBHOOK_SECRET"))
+	cfg.TwilioToken, cfg.PublicURL = os.Getenv("QINGFENG_TWILIO_TOKEN"), os.Getenv("QINGFENG_PUBLIC_URL")
 	if len(cfg.WebhookSecret) == 0 {
 		log.Warn("QINGFENG_WEBHOOK_SECRET is not set: the SMS and hotline webhooks answer 503 until it is")
 	}
