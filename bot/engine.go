@@ -60,6 +60,9 @@ func New(tickets Tickets, nlp Understander, sessions Sessions) *Engine {
 	return &Engine{tickets: tickets, nlp: nlp, sessions: sessions}
 }
 
+// Greeting is what a new conversation opens with, before the citizen says anything.
+func (e *Engine) Greeting() Message { return Message{Text: msg("welcome")} }
+
 // Handle answers one message of the conversation (channel, key): key is the web
 // session id, or a keyed hash of the SMS sender's number.
 func (e *Engine) Handle(ctx context.Context, channel, key, text string) (*Reply, error) {

@@ -201,6 +201,14 @@ func (cn *chatConn) handle(ctx context.Context, in *ChatIn) error {
 		if err != nil {
 			return err
 		}
+		if in.Offset == 0 && len(missed) == 0 { // a new conversation: the bot speaks first
+			g := cn.srv.dialogue.Greeting()
+			line := chatLine{Type: "message", From: "bot", Text: g.Text, Options: g.Options}
+			if line.Offset, err = t.add(ctx, cn.session, line); err != nil {
+				return err
+			}
+			missed = []chatLine{line}
+		}
 		for _, l := range missed {
 			cn.send(l)
 		}

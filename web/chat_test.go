@@ -47,7 +47,7 @@ func TestChatEndToEndWithResume(t *testing.T) {
 	e := newEnv(t)
 	ws := dial(t, e)
 	ws.WriteJSON(ChatIn{Type: "hello"})
-	first := readUntil(t, ws, func(m map[string]any) bool { return m["type"] == "session" })
+	first := readUntil(t, ws, botSays("请描述")) // a new conversation opens with the greeting
 	session := first[0]["session"].(string)
 	ws.WriteJSON(ChatIn{Type: "message", Text: "城关派出所的户籍民警给我办落户，暗示要送两条烟，不送就一直拖着。"})
 	readUntil(t, ws, botSays("什么时候"))
@@ -59,7 +59,7 @@ func TestChatEndToEndWithResume(t *testing.T) {
 	ws = dial(t, e)
 	ws.WriteJSON(ChatIn{Type: "hello", Session: session, Offset: int64(lastOffset) - 2})
 	replay := readUntil(t, ws, botSays("证据"))
-	if replay[0]["session"] != session || len(replay) != 3 { // session + the two lines after the offset
+	if replay[0]["session"] != session || len(replay) != 3 { // session + the two lines after the offset (no second greeting)
 		t.Fatalf("resume replayed %v", replay)
 	}
 	for _, text := range []string{"没有", "匿名"} {

@@ -28,6 +28,7 @@ type Tickets interface {
 // Dialogue is what the web layer needs of the bot.
 type Dialogue interface {
 	Handle(ctx context.Context, channel, key, text string) (*bot.Reply, error)
+	Greeting() bot.Message
 }
 
 // Config holds the web layer's settings.

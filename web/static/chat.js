@@ -54,7 +54,6 @@
         if (m.session !== session) { offset = 0; sessionStorage.setItem("qf-offset", "0"); }
         session = m.session;
         sessionStorage.setItem("qf-session", session);
-        if (offset === 0 && !log.hasChildNodes()) { send("你好", true); }
       } else if (m.type === "message") {
         onLine(m);
       } else if (m.type === "error") {
@@ -68,10 +67,10 @@
     };
   }
 
-  function send(text, quiet) {
+  function send(text) {
     if (!ws || ws.readyState !== WebSocket.OPEN) { show("error", "尚未连接，请稍候"); return; }
     ws.send(JSON.stringify({ type: "message", text: text }));
-    if (!quiet) { setOptions([]); }
+    setOptions([]);
   }
 
   form.addEventListener("submit", function (e) {
