@@ -2,8 +2,6 @@ package bot
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"qingfeng/intake"
+	"qingfeng/internal/redistest"
 	"qingfeng/nlp"
 )
 
@@ -36,27 +35,8 @@ func newFixture(t *testing.T) *fixture {
 	if nlpErr != nil {
 		t.Fatal(nlpErr)
 	}
-	url := os.Getenv("QINGFENG_TEST_REDIS")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/15"
-	}
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opt)
-	ctx := context.Background()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Fatalf("tests need Redis at %s: %v", url, err)
-	}
-	ns := fmt.Sprintf("bot-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), time.Now().UnixNano())
-	t.Cleanup(func() {
-		iter := rdb.Scan(ctx, 0, "qf:{"+ns+"}:*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-		rdb.Close()
-	})
+	rdb := redistest.Client(t)
+	ns := redistest.Namespace(t, rdb)
 	outcomes, _ := intake.LoadOutcomes(nil)
 	store := intake.NewStore(rdb, ns, outcomes, time.Now)
 	keys, _ := intake.NewKeyring([][]byte{[]byte("0123456789abcdef0123456789abcdef")})

@@ -34,6 +34,9 @@ var catalogue = map[string]string{
 	"none":              "无",
 }
 
+// StatusName is a ticket status as the public reads it.
+func StatusName(status string) string { return statusNames[status] }
+
 // statusNames are the statuses as the public reads them.
 var statusNames = map[string]string{
 	"received": "待受理", "accepted": "已受理", "rejected": "不予受理", "routed": "已分办",

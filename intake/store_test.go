@@ -3,7 +3,6 @@ package intake
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"qingfeng/internal/redistest"
 )
 
 // conn is one Redis to test against, with a namespace of the test's own.
@@ -34,35 +35,11 @@ var backends = []struct {
 	}},
 }
 
-func openRealRedis(tb testing.TB) redis.UniversalClient {
-	tb.Helper()
-	url := os.Getenv("QINGFENG_TEST_REDIS")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/15"
-	}
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	rdb := redis.NewClient(opt)
-	if err := rdb.Ping(context.Background()).Err(); err != nil {
-		tb.Fatalf("tests need Redis at %s (.ci/run starts one): %v", url, err)
-	}
-	return rdb
-}
+func openRealRedis(tb testing.TB) redis.UniversalClient { return redistest.Client(tb) }
 
 // connect opens rdb for a test under a namespace of its own, removed afterwards.
 func connect(tb testing.TB, rdb redis.UniversalClient) conn {
-	ns := fmt.Sprintf("test-%s-%d", strings.ReplaceAll(tb.Name(), "/", "-"), time.Now().UnixNano())
-	tb.Cleanup(func() {
-		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, "qf:{"+ns+"}:*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-		rdb.Close()
-	})
-	return conn{rdb, ns}
+	return conn{rdb, redistest.Namespace(tb, rdb)}
 }
 
 // eachBackend runs a storage test on every backend.

@@ -18,10 +18,3 @@ var messages = map[string]string{
 	"internal":       "系统出现问题，请稍后再试。",
 	"unknown_event":  "未知的通话事件。",
 }
-
-// statusNames are ticket statuses as the public reads them.
-var statusNames = map[string]string{
-	"received": "待受理", "accepted": "已受理", "rejected": "不予受理", "routed": "已分办",
-	"in_progress": "办理中", "reported": "已报结，审核中", "concluded": "已办结", "returned": "重新办理中",
-	"replied": "已反馈", "closed": "已归档", "merged": "已并案办理", "reopened": "重新办理中",
-}

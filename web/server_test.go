@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 
 	"qingfeng/bot"
 	"qingfeng/intake"
+	"qingfeng/internal/redistest"
 	"qingfeng/nlp"
 )
 
@@ -53,17 +53,8 @@ func newEnvWith(t *testing.T, tune func(*Config)) *env {
 	if nlpErr != nil {
 		t.Fatal(nlpErr)
 	}
-	url := os.Getenv("QINGFENG_TEST_REDIS")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/15"
-	}
-	opt, _ := redis.ParseURL(url)
-	rdb := redis.NewClient(opt)
-	ctx := context.Background()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Fatalf("tests need Redis at %s: %v", url, err)
-	}
-	ns := fmt.Sprintf("web-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), time.Now().UnixNano())
+	rdb := redistest.Client(t)
+	ns := redistest.Namespace(t, rdb)
 	outcomes, _ := intake.LoadOutcomes(nil)
 	store := intake.NewStore(rdb, ns, outcomes, time.Now)
 	keys, _ := intake.NewKeyring([][]byte{[]byte("0123456789abcdef0123456789abcdef")})
@@ -75,14 +66,7 @@ func newEnvWith(t *testing.T, tune func(*Config)) *env {
 	s := New(tickets, bot.New(tickets, nlpA, bot.NewRedisSessions(rdb, ns, time.Hour)), rdb,
 		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg)
 	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		iter := rdb.Scan(ctx, 0, "qf:{"+ns+"}:*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-		rdb.Close()
-	})
+	t.Cleanup(srv.Close)
 	return &env{srv: srv, store: store, rdb: rdb, ns: ns}
 }
 

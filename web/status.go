@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"qingfeng/bot"
 )
 
 // ticketStatus answers GET /api/v1/tickets/:number with the X-Query-Code header.
@@ -38,7 +40,7 @@ func (s *Server) ticketStatus(c echo.Context) error {
 		replies = []string{}
 	}
 	return c.JSON(http.StatusOK, map[string]any{
-		"number": st.Number, "status": st.Status, "status_name": statusNames[string(st.Status)],
+		"number": st.Number, "status": st.Status, "status_name": bot.StatusName(string(st.Status)),
 		"updated_at": st.UpdatedAt.UTC().Format(time.RFC3339), "replies": replies,
 	})
 }

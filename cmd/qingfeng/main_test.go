@@ -4,15 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"qingfeng/intake"
+	"qingfeng/internal/redistest"
 	"qingfeng/nlp"
 )
 
@@ -157,25 +155,15 @@ func FuzzClassifyLine(f *testing.F) {
 
 func TestAuditVerifyCommand(t *testing.T) {
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: 15})
-	defer rdb.Close()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Fatalf("tests need Redis on 127.0.0.1:6379: %v", err)
-	}
-	ns := fmt.Sprintf("cmdtest-%d", time.Now().UnixNano())
-	t.Cleanup(func() {
-		iter := rdb.Scan(ctx, 0, "qf:{"+ns+"}:*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-	})
+	rdb := redistest.Client(t)
+	ns := redistest.Namespace(t, rdb)
 	o, _ := intake.LoadOutcomes(nil)
 	s := intake.NewStore(rdb, ns, o, time.Now)
 	tk, _, err := s.Create(ctx, intake.Ticket{Source: "sms:1", Channel: "sms", Text: "测试"}, "gw", intake.RoleSystem)
 	if err != nil {
 		t.Fatal(err)
 	}
-	flags := []string{"audit", "-redis", "redis://127.0.0.1:6379/15", "-namespace", ns, "verify", tk.ID}
+	flags := []string{"audit", "-redis", redistest.URL(), "-namespace", ns, "verify", tk.ID}
 	var out, errOut bytes.Buffer
 	if code := run(ctx, flags, nil, &out, &errOut); code != 0 || !strings.Contains(out.String(), "chain intact") {
 		t.Fatalf("intact: exit %d, %s %s", code, out.String(), errOut.String())
@@ -186,7 +174,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 		t.Errorf("tampered: exit %d, %s", code, out.String())
 	}
 	out.Reset()
-	if code := run(ctx, []string{"audit", "-redis", "redis://127.0.0.1:6379/15", "-namespace", ns, "verify", "QF-none"}, nil, &out, &errOut); code != 1 {
+	if code := run(ctx, []string{"audit", "-redis", redistest.URL(), "-namespace", ns, "verify", "QF-none"}, nil, &out, &errOut); code != 1 {
 		t.Errorf("unknown ticket: exit %d", code)
 	}
 }
