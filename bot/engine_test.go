@@ -3,45 +3,26 @@ package bot
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"qingfeng/intake"
-	"qingfeng/internal/redistest"
-	"qingfeng/nlp"
-)
-
-var (
-	nlpOnce sync.Once
-	nlpA    *nlp.Analyzer
-	nlpErr  error
+	"qingfeng/internal/testkit"
 )
 
 type fixture struct {
 	engine *Engine
 	store  *intake.Store
-	rdb    *redis.Client
-	ns     string
 }
 
-// newFixture wires the engine to real Redis (database 15, a namespace of the test's own)
-// and the real language pipeline.
+// newFixture wires the engine to real Redis (a namespace of the test's own) and the real
+// language pipeline.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	nlpOnce.Do(func() { nlpA, nlpErr = nlp.New(nlp.Options{}) })
-	if nlpErr != nil {
-		t.Fatal(nlpErr)
-	}
-	rdb := redistest.Client(t)
-	ns := redistest.Namespace(t, rdb)
-	outcomes, _ := intake.LoadOutcomes(nil)
-	store := intake.NewStore(rdb, ns, outcomes, time.Now)
-	keys, _ := intake.NewKeyring([][]byte{[]byte("0123456789abcdef0123456789abcdef")})
-	in := intake.NewIntake(store, nlpA, keys)
-	return &fixture{engine: New(in, nlpA, NewRedisSessions(rdb, ns, time.Hour)), store: store, rdb: rdb, ns: ns}
+	k := testkit.New(t)
+	return &fixture{engine: New(k.Intake, k.Analyzer, NewRedisSessions(k.Redis, k.NS, time.Hour)), store: k.Store}
 }
 
 // talk sends messages in turn and returns the bot's last reply.
@@ -177,12 +158,10 @@ func TestDialogueRefusesEmptyAndLongMessages(t *testing.T) {
 
 // With Redis down the citizen is told to try again, and nothing is lost or advanced.
 func TestDialogueWhenTheStoreIsDown(t *testing.T) {
-	nlpOnce.Do(func() { nlpA, nlpErr = nlp.New(nlp.Options{}) })
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
 	defer rdb.Close()
-	outcomes, _ := intake.LoadOutcomes(nil)
-	keys, _ := intake.NewKeyring([][]byte{[]byte("0123456789abcdef0123456789abcdef")})
-	e := New(intake.NewIntake(intake.NewStore(rdb, "x", outcomes, time.Now), nlpA, keys), nlpA, NewRedisSessions(rdb, "x", time.Hour))
+	k := testkit.Build(t, testkit.Analyzer(t), rdb, "x")
+	e := New(k.Intake, k.Analyzer, NewRedisSessions(rdb, "x", time.Hour))
 	if _, err := e.Handle(context.Background(), "web", "k", "局长受贿"); err == nil || !strings.Contains(err.Error(), ErrUnavailable.Error()) {
 		t.Errorf("err = %v, want ErrUnavailable", err)
 	}

@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,14 +19,7 @@ import (
 
 	"qingfeng/bot"
 	"qingfeng/intake"
-	"qingfeng/internal/redistest"
-	"qingfeng/nlp"
-)
-
-var (
-	nlpOnce sync.Once
-	nlpA    *nlp.Analyzer
-	nlpErr  error
+	"qingfeng/internal/testkit"
 )
 
 var secret = []byte("webhook-secret-for-tests")
@@ -49,21 +41,13 @@ func newEnv(t *testing.T) *env {
 // newEnvWith is newEnv with changes to the server's configuration.
 func newEnvWith(t *testing.T, tune func(*Config)) *env {
 	t.Helper()
-	nlpOnce.Do(func() { nlpA, nlpErr = nlp.New(nlp.Options{}) })
-	if nlpErr != nil {
-		t.Fatal(nlpErr)
-	}
-	rdb := redistest.Client(t)
-	ns := redistest.Namespace(t, rdb)
-	outcomes, _ := intake.LoadOutcomes(nil)
-	store := intake.NewStore(rdb, ns, outcomes, time.Now)
-	keys, _ := intake.NewKeyring([][]byte{[]byte("0123456789abcdef0123456789abcdef")})
-	tickets := intake.NewIntake(store, nlpA, keys)
+	k := testkit.New(t)
+	rdb, ns, store, tickets := k.Redis, k.NS, k.Store, k.Intake
 	cfg := DefaultConfig()
 	cfg.Namespace, cfg.WebhookSecret = ns, secret
 	cfg.StatusPerIP, cfg.StatusPerNumber = 1000, 5
 	tune(&cfg)
-	s := New(tickets, bot.New(tickets, nlpA, bot.NewRedisSessions(rdb, ns, time.Hour)), rdb,
+	s := New(tickets, bot.New(tickets, k.Analyzer, bot.NewRedisSessions(rdb, ns, time.Hour)), rdb,
 		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
@@ -293,15 +277,13 @@ func TestHealthAndMetrics(t *testing.T) {
 
 // With Redis gone, webhooks answer 503 so the sender retries.
 func TestWebhooksAnswer503WhenRedisIsDown(t *testing.T) {
-	nlpOnce.Do(func() { nlpA, nlpErr = nlp.New(nlp.Options{}) })
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
 	defer rdb.Close()
-	outcomes, _ := intake.LoadOutcomes(nil)
-	keys, _ := intake.NewKeyring([][]byte{[]byte("0123456789abcdef0123456789abcdef")})
-	tickets := intake.NewIntake(intake.NewStore(rdb, "x", outcomes, time.Now), nlpA, keys)
+	k := testkit.Build(t, testkit.Analyzer(t), rdb, "x")
+	tickets := k.Intake
 	cfg := DefaultConfig()
 	cfg.WebhookSecret = secret
-	srv := httptest.NewServer(New(tickets, bot.New(tickets, nlpA, bot.NewRedisSessions(rdb, "x", time.Hour)), rdb,
+	srv := httptest.NewServer(New(tickets, bot.New(tickets, k.Analyzer, bot.NewRedisSessions(rdb, "x", time.Hour)), rdb,
 		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg).Handler())
 	defer srv.Close()
 	e := &env{srv: srv}

@@ -1,0 +1,67 @@
+// Package testkit assembles, for tests above intake, the real stack they run on: the
+// language pipeline (loaded once per test binary), a real Redis under a namespace of the
+// test's own, the ticket store and intake.
+package testkit
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"qingfeng/intake"
+	"qingfeng/internal/redistest"
+	"qingfeng/nlp"
+)
+
+var (
+	once     sync.Once
+	analyzer *nlp.Analyzer
+	loadErr  error
+)
+
+// Analyzer is the default pipeline, loaded once (about a second).
+func Analyzer(tb testing.TB) *nlp.Analyzer {
+	tb.Helper()
+	once.Do(func() { analyzer, loadErr = nlp.New(nlp.Options{}) })
+	if loadErr != nil {
+		tb.Fatal(loadErr)
+	}
+	return analyzer
+}
+
+// Kit is one test's stack.
+type Kit struct {
+	Analyzer *nlp.Analyzer
+	Redis    *redis.Client
+	NS       string
+	Store    *intake.Store
+	Intake   *intake.Intake
+}
+
+// testKey is the fixed encryption key of tests.
+var testKey = []byte("0123456789abcdef0123456789abcdef")
+
+// New builds the stack for tb on real Redis.
+func New(tb testing.TB) *Kit {
+	tb.Helper()
+	a := Analyzer(tb)
+	rdb := redistest.Client(tb)
+	return Build(tb, a, rdb, redistest.Namespace(tb, rdb))
+}
+
+// Build assembles the stack on a given client and namespace (a Redis that is down, say).
+func Build(tb testing.TB, a *nlp.Analyzer, rdb *redis.Client, ns string) *Kit {
+	tb.Helper()
+	outcomes, err := intake.LoadOutcomes(nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	keys, err := intake.NewKeyring([][]byte{testKey})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	store := intake.NewStore(rdb, ns, outcomes, time.Now)
+	return &Kit{Analyzer: a, Redis: rdb, NS: ns, Store: store, Intake: intake.NewIntake(store, a, keys)}
+}
