@@ -53,6 +53,10 @@ func fromDomain(err error) *apiError {
 		return &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Msg: messages["unavailable"], Err: err}
 	case intake.CodeConflict:
 		return &apiError{Status: http.StatusConflict, Code: "conflict", Msg: messages["in_progress"], Err: err}
+	case intake.CodeForbidden:
+		return &apiError{Status: http.StatusForbidden, Code: "forbidden", Msg: messages["forbidden"], Err: err}
+	case intake.CodeIllegalMove:
+		return &apiError{Status: http.StatusConflict, Code: "illegal_move", Msg: messages["invalid"], Err: err}
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {

@@ -63,6 +63,10 @@ type Server struct {
 	cfg      Config
 	metrics  *metrics
 	chats    chatConns
+
+	staff        StaffDirectory
+	staffTickets StaffTickets
+	reveal       IdentityRevealer
 }
 
 // New builds the server. reg receives the metrics (a registry of the caller's, so tests

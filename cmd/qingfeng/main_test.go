@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"qingfeng/intake"
 	"qingfeng/internal/redistest"
 	"qingfeng/nlp"
+	"qingfeng/staff"
 )
 
 var (
@@ -176,5 +178,33 @@ func TestAuditVerifyCommand(t *testing.T) {
 	out.Reset()
 	if code := run(ctx, []string{"audit", "-redis", redistest.URL(), "-namespace", ns, "verify", "QF-none"}, nil, &out, &errOut); code != 1 {
 		t.Errorf("unknown ticket: exit %d", code)
+	}
+}
+
+func TestAdminCommands(t *testing.T) {
+	ctx := context.Background()
+	rdb := redistest.Client(t)
+	ns := redistest.Namespace(t, rdb)
+	dir := t.TempDir() + "/bodies.yaml"
+	if err := os.WriteFile(dir, []byte("- {id: city, name: 市纪委监委}\n- {id: town, name: 镇纪委, parent: city}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"admin", "-redis", redistest.URL(), "-namespace", ns}
+	var out, errOut bytes.Buffer
+	if code := run(ctx, append(base, "load-bodies", dir), nil, &out, &errOut); code != 0 || !strings.Contains(out.String(), "2 bodies") {
+		t.Fatalf("load-bodies: %d %s %s", code, out.String(), errOut.String())
+	}
+	if code := run(ctx, append(base, "add-user", "-user", "chief", "-role", "admin"), strings.NewReader("a long admin password\n"), &out, &errOut); code != 0 {
+		t.Fatalf("add-user: %d %s", code, errOut.String())
+	}
+	if code := run(ctx, append(base, "add-user", "-user", "h1", "-role", "handler", "-body", "nowhere"), strings.NewReader("a long admin password\n"), &out, &errOut); code != 1 {
+		t.Errorf("a handler of an unknown body: exit %d", code)
+	}
+	if code := run(ctx, append(base, "add-user", "-user", "x", "-role", "admin"), strings.NewReader("short\n"), &out, &errOut); code != 1 {
+		t.Errorf("a short password: exit %d", code)
+	}
+	d := staff.NewDirectory(rdb, ns)
+	if _, _, err := d.Login(ctx, "chief", "a long admin password", "test"); err != nil {
+		t.Errorf("the new admin cannot log in: %v", err)
 	}
 }

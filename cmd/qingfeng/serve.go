@@ -18,6 +18,7 @@ import (
 	"qingfeng/bot"
 	"qingfeng/intake"
 	"qingfeng/nlp"
+	"qingfeng/staff"
 	"qingfeng/web"
 )
 
@@ -75,7 +76,8 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 		log.Warn("QINGFENG_WEBHOOK_SECRET is not set: the SMS and hotline webhooks answer 503 until it is")
 	}
 	cfg.Ready = func(ctx context.Context) error { return backend.Client.Ping(ctx).Err() }
-	site := web.New(tickets, dialogue, backend.Client, log, reg, cfg)
+	site := web.New(tickets, dialogue, backend.Client, log, reg, cfg).
+		WithStaff(staff.NewDirectory(backend.Client, *namespace), store, tickets)
 	srv := &http.Server{Addr: *addr, Handler: site.Handler(),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"qingfeng/intake"
+	"qingfeng/staff"
+)
+
+// runAdmin: qingfeng admin add-user -user NAME -role ROLE [-body ID] (password on stdin,
+// or QINGFENG_ADMIN_PASSWORD), and qingfeng admin load-bodies FILE.
+func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	usage := func() error {
+		fmt.Fprintln(stderr, "usage: qingfeng admin [-redis URL] [-namespace NS] add-user -user NAME -role operator|intake|handler|leader|admin [-body ID]")
+		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] load-bodies FILE.yaml")
+		return errUsage
+	}
+	fs := flag.NewFlagSet("admin", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sf storeFlags
+	sf.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usage()
+	}
+	opt, err := redis.ParseURL(sf.redisURL)
+	if err != nil {
+		return fmt.Errorf("REDIS_URL: %w", err)
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	dir := staff.NewDirectory(rdb, sf.namespace)
+	switch fs.Arg(0) {
+	case "add-user":
+		sub := flag.NewFlagSet("add-user", flag.ContinueOnError)
+		sub.SetOutput(stderr)
+		user := sub.String("user", "", "user name")
+		role := sub.String("role", "", "role")
+		body := sub.String("body", "", "body id (handlers)")
+		if err := sub.Parse(fs.Args()[1:]); err != nil {
+			return err
+		}
+		password := os.Getenv("QINGFENG_ADMIN_PASSWORD")
+		if password == "" {
+			line, err := bufio.NewReader(stdin).ReadString('\n')
+			if err != nil && line == "" {
+				return fmt.Errorf("read the password from standard input: %w", err)
+			}
+			password = strings.TrimRight(line, "\r\n")
+		}
+		if err := dir.AddAccount(ctx, *user, intake.Role(*role), *body, password); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "account %s (%s) saved\n", *user, *role)
+		return nil
+	case "load-bodies":
+		if fs.NArg() != 2 {
+			return usage()
+		}
+		data, err := os.ReadFile(fs.Arg(1))
+		if err != nil {
+			return err
+		}
+		n, err := dir.LoadBodies(ctx, data)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d bodies loaded\n", n)
+		return nil
+	}
+	return usage()
+}

@@ -1,0 +1,297 @@
+package staff
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/crypto/bcrypt"
+	"gopkg.in/yaml.v3"
+
+	"qingfeng/intake"
+)
+
+// Roles of DOMAIN.md, plus the admin who keeps accounts, bodies, rules and calendar.
+const (
+	RoleOperator = intake.RoleOperator
+	RoleIntake   = intake.RoleIntake
+	RoleHandler  = intake.RoleHandler
+	RoleLeader   = intake.RoleLeader
+	RoleAdmin    = intake.Role("admin")
+)
+
+// Roles lists every staff role.
+var Roles = []intake.Role{RoleOperator, RoleIntake, RoleHandler, RoleLeader, RoleAdmin}
+
+// Account is a member of staff.
+type Account struct {
+	Username string      `json:"username"`
+	Role     intake.Role `json:"role"`
+	Body     string      `json:"body"` // the body a handler works for
+	Hash     string      `json:"hash"` // bcrypt
+}
+
+// Body is a commission or team; bodies form a tree (city → county → township, or an
+// embedded team under its commission).
+type Body struct {
+	ID     string `yaml:"id" json:"id"`
+	Name   string `yaml:"name" json:"name"`
+	Parent string `yaml:"parent,omitempty" json:"parent,omitempty"`
+}
+
+// Directory keeps accounts, bodies and sessions in Redis.
+type Directory struct {
+	rdb    redis.UniversalClient
+	prefix string
+	// Cost is bcrypt's work factor for new passwords (tests lower it).
+	Cost int
+}
+
+// NewDirectory keeps staff data under namespace ns.
+func NewDirectory(rdb redis.UniversalClient, ns string) *Directory {
+	return &Directory{rdb: rdb, prefix: "qf:{" + ns + "}:staff:", Cost: bcrypt.DefaultCost}
+}
+
+var (
+	// ErrBadLogin is the one answer to a wrong user name or password.
+	ErrBadLogin = errors.New("wrong user name or password")
+	// ErrThrottled means too many failed logins: wait before trying again.
+	ErrThrottled = errors.New("too many failed logins")
+	// ErrNoSession means the session cookie is missing, unknown or expired.
+	ErrNoSession = errors.New("not logged in")
+)
+
+// dummyHash is compared against when the user does not exist.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("qingfeng-no-such-user"), bcrypt.DefaultCost)
+
+// minPassword is the shortest password accepted.
+const minPassword = 10
+
+// AddAccount creates or replaces an account.
+func (d *Directory) AddAccount(ctx context.Context, username string, role intake.Role, body, password string) error {
+	if !validName(username) {
+		return fmt.Errorf("user name must be 2 to 40 letters, digits, '-', '_' or '.'")
+	}
+	if !validRole(role) {
+		return fmt.Errorf("unknown role %q", role)
+	}
+	if role == RoleHandler {
+		if body == "" {
+			return fmt.Errorf("a handler needs a body")
+		}
+		if _, err := d.body(ctx, body); err != nil {
+			return err
+		}
+	}
+	if utf8.RuneCountInString(password) < minPassword {
+		return fmt.Errorf("password must be at least %d characters", minPassword)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), d.Cost)
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
+	}
+	b, err := json.Marshal(Account{Username: username, Role: role, Body: body, Hash: string(hash)})
+	if err != nil {
+		return err
+	}
+	return d.rdb.HSet(ctx, d.prefix+"accounts", username, b).Err()
+}
+
+func validRole(r intake.Role) bool {
+	for _, x := range Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+func validName(s string) bool {
+	if len(s) < 2 || len(s) > 40 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// Account reads an account.
+func (d *Directory) Account(ctx context.Context, username string) (*Account, error) {
+	raw, err := d.rdb.HGet(ctx, d.prefix+"accounts", username).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrBadLogin
+	}
+	if err != nil {
+		return nil, err
+	}
+	var a Account
+	if err := json.Unmarshal([]byte(raw), &a); err != nil {
+		return nil, fmt.Errorf("account %s: %w", username, err)
+	}
+	return &a, nil
+}
+
+// Login limits.
+const (
+	maxFailures    = 5                // failed logins per user and client …
+	failureWindow  = 15 * time.Minute // … within this window
+	sessionLife    = 12 * time.Hour
+	sessionTokenNB = 32
+)
+
+// Login checks a password and opens a session; it returns the session token (for the
+// cookie) and the CSRF token the pages must echo.
+func (d *Directory) Login(ctx context.Context, username, password, client string) (token, csrf string, err error) {
+	fails := d.prefix + "fails:" + username + ":" + client
+	n, err := d.rdb.Get(ctx, fails).Int()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return "", "", err
+	}
+	if n >= maxFailures {
+		return "", "", ErrThrottled
+	}
+	a, err := d.Account(ctx, username)
+	switch {
+	case err == nil && bcrypt.CompareHashAndPassword([]byte(a.Hash), []byte(password)) != nil:
+		err = ErrBadLogin
+	case errors.Is(err, ErrBadLogin):
+		// An unknown name takes as long as a wrong password, so names cannot be probed.
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+	}
+	if errors.Is(err, ErrBadLogin) {
+		d.rdb.Incr(ctx, fails)
+		d.rdb.Expire(ctx, fails, failureWindow)
+		return "", "", ErrBadLogin
+	}
+	if err != nil {
+		return "", "", err
+	}
+	d.rdb.Del(ctx, fails)
+	token, csrf = randomToken(), randomToken()
+	s, _ := json.Marshal(Session{Username: a.Username, CSRF: csrf})
+	if err := d.rdb.Set(ctx, d.sessionKey(token), s, sessionLife).Err(); err != nil {
+		return "", "", err
+	}
+	return token, csrf, nil
+}
+
+// Session is a logged-in member of staff.
+type Session struct {
+	Username string `json:"username"`
+	CSRF     string `json:"csrf"`
+}
+
+// Session returns the account behind a session token; the account is read afresh, so a
+// changed role applies at once.
+func (d *Directory) Session(ctx context.Context, token string) (*Account, *Session, error) {
+	if token == "" {
+		return nil, nil, ErrNoSession
+	}
+	raw, err := d.rdb.Get(ctx, d.sessionKey(token)).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil, ErrNoSession
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var s Session
+	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+		return nil, nil, ErrNoSession
+	}
+	a, err := d.Account(ctx, s.Username)
+	if err != nil {
+		return nil, nil, ErrNoSession
+	}
+	return a, &s, nil
+}
+
+// Logout ends a session.
+func (d *Directory) Logout(ctx context.Context, token string) error {
+	return d.rdb.Del(ctx, d.sessionKey(token)).Err()
+}
+
+// sessionKey stores only a hash of the token, so a copy of Redis opens no session.
+func (d *Directory) sessionKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return d.prefix + "session:" + hex.EncodeToString(sum[:])
+}
+
+func randomToken() string {
+	b := make([]byte, sessionTokenNB)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// LoadBodies replaces the tree of bodies from a YAML list of {id, name, parent}.
+func (d *Directory) LoadBodies(ctx context.Context, data []byte) (int, error) {
+	var list []Body
+	if err := yaml.Unmarshal(data, &list); err != nil {
+		return 0, fmt.Errorf("parse bodies: %w", err)
+	}
+	ids := map[string]bool{}
+	for _, b := range list {
+		if b.ID == "" || b.Name == "" || ids[b.ID] {
+			return 0, fmt.Errorf("bodies: every body needs a unique id and a name (%q)", b.ID)
+		}
+		ids[b.ID] = true
+	}
+	for _, b := range list {
+		if b.Parent != "" && !ids[b.Parent] {
+			return 0, fmt.Errorf("bodies: %s's parent %s is not listed", b.ID, b.Parent)
+		}
+	}
+	fields := map[string]any{}
+	for _, b := range list {
+		raw, _ := json.Marshal(b)
+		fields[b.ID] = raw
+	}
+	pipe := d.rdb.TxPipeline()
+	pipe.Del(ctx, d.prefix+"bodies")
+	if len(fields) > 0 {
+		pipe.HSet(ctx, d.prefix+"bodies", fields)
+	}
+	_, err := pipe.Exec(ctx)
+	return len(list), err
+}
+
+func (d *Directory) body(ctx context.Context, id string) (*Body, error) {
+	raw, err := d.rdb.HGet(ctx, d.prefix+"bodies", id).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("no body %q (load bodies first)", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var b Body
+	if err := json.Unmarshal([]byte(raw), &b); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// Within reports whether body is under (or is) ancestor in the tree: a body sees its
+// own tickets and those of the bodies below it.
+func (d *Directory) Within(ctx context.Context, body, ancestor string) (bool, error) {
+	for id, hops := body, 0; id != "" && hops < 32; hops++ {
+		if id == ancestor {
+			return true, nil
+		}
+		b, err := d.body(ctx, id)
+		if err != nil {
+			return false, nil
+		}
+		id = b.Parent
+	}
+	return false, nil
+}

@@ -1,0 +1,69 @@
+package staff
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"qingfeng/intake"
+	"qingfeng/internal/redistest"
+)
+
+func TestBodiesTree(t *testing.T) {
+	rdb := redistest.Client(t)
+	d := NewDirectory(rdb, redistest.Namespace(t, rdb))
+	d.Cost = bcrypt.MinCost
+	ctx := context.Background()
+	bad := []struct{ file, want string }{
+		{"- {id: a}", "unique id and a name"},
+		{"- {id: a, name: A}\n- {id: a, name: B}", "unique id"},
+		{"- {id: a, name: A, parent: z}", "parent z"},
+		{"[", "parse bodies"},
+	}
+	for _, tt := range bad {
+		if _, err := d.LoadBodies(ctx, []byte(tt.file)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: %v, want %q", tt.file, err, tt.want)
+		}
+	}
+	if _, err := d.LoadBodies(ctx, []byte("- {id: city, name: 市}\n- {id: county, name: 县, parent: city}\n- {id: town, name: 镇, parent: county}\n- {id: other, name: 乙县, parent: city}")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		body, ancestor string
+		want           bool
+	}{{"town", "county", true}, {"town", "city", true}, {"county", "county", true}, {"other", "county", false}, {"county", "town", false}, {"ghost", "city", false}} {
+		if got, _ := d.Within(ctx, tt.body, tt.ancestor); got != tt.want {
+			t.Errorf("Within(%s, %s) = %v", tt.body, tt.ancestor, got)
+		}
+	}
+	for _, tt := range []struct{ user, role, body, pw string }{
+		{"a", "leader", "", "long enough password"},         // name too short
+		{"bob", "king", "", "long enough password"},         // no such role
+		{"bob", "handler", "", "long enough password"},      // handler without body
+		{"bob", "handler", "ghost", "long enough password"}, // unknown body
+		{"bob", "leader", "", "short"},
+	} {
+		if err := d.AddAccount(ctx, tt.user, intake.Role(tt.role), tt.body, tt.pw); err == nil {
+			t.Errorf("accepted %+v", tt)
+		}
+	}
+	if err := d.AddAccount(ctx, "bob", "handler", "town", "long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	token, csrf, err := d.Login(ctx, "bob", "long enough password", "1.2.3.4")
+	if err != nil || token == "" || csrf == "" {
+		t.Fatalf("login: %v", err)
+	}
+	if keys, _ := rdb.Keys(ctx, "*"+token+"*").Result(); len(keys) != 0 {
+		t.Errorf("the session token is stored in the clear: %v", keys)
+	}
+	a, _, err := d.Session(ctx, token)
+	if err != nil || a.Username != "bob" || a.Body != "town" {
+		t.Errorf("session: %+v %v", a, err)
+	}
+	if _, _, err := d.Login(ctx, "nobody", "whatever it is", "1.2.3.4"); err != ErrBadLogin {
+		t.Errorf("unknown user: %v", err)
+	}
+}

@@ -1,0 +1,300 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"qingfeng/intake"
+	"qingfeng/staff"
+)
+
+// StaffDirectory is what the console needs of staff accounts.
+type StaffDirectory interface {
+	Login(ctx context.Context, username, password, client string) (token, csrf string, err error)
+	Session(ctx context.Context, token string) (*staff.Account, *staff.Session, error)
+	Logout(ctx context.Context, token string) error
+	Within(ctx context.Context, body, ancestor string) (bool, error)
+	AddAccount(ctx context.Context, username string, role intake.Role, body, password string) error
+}
+
+// StaffTickets is what the console needs of the ticket store.
+type StaffTickets interface {
+	Get(ctx context.Context, id string) (*intake.Ticket, error)
+	Find(ctx context.Context, field, value string, limit int64) ([]string, error)
+	Audit(ctx context.Context, id string) ([]intake.AuditEntry, error)
+	Apply(ctx context.Context, id string, version int64, m intake.Move) (*intake.Ticket, error)
+}
+
+// IdentityRevealer opens a reporter's identity and records who looked.
+type IdentityRevealer interface {
+	RevealIdentity(ctx context.Context, id, actor string, role intake.Role, why string) (*intake.Identity, error)
+}
+
+const staffCookie = "qf_staff"
+
+// WithStaff adds the staff API. Every route names the roles that may use it.
+func (s *Server) WithStaff(dir StaffDirectory, tickets StaffTickets, reveal IdentityRevealer) *Server {
+	s.staff, s.staffTickets, s.reveal = dir, tickets, reveal
+	g := s.echo.Group("/staff/api")
+	g.POST("/login", s.staffLogin)
+	g.POST("/logout", s.staffLogout, s.staffOnly(staff.Roles...))
+	g.GET("/tickets", s.staffQueue, s.staffOnly(staff.RoleOperator, staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
+	g.GET("/tickets/:id", s.staffTicket, s.staffOnly(staff.RoleOperator, staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
+	g.POST("/tickets/:id/moves", s.staffMove, s.staffOnly(staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
+	g.POST("/tickets/:id/identity", s.staffIdentity, s.staffOnly(staff.RoleIntake, staff.RoleLeader))
+	g.POST("/accounts", s.staffAddAccount, s.staffOnly(staff.RoleAdmin))
+	return s
+}
+
+// StaffRoutes lists the staff API's routes, for the authorisation test.
+func (s *Server) StaffRoutes() [][2]string {
+	var out [][2]string
+	for _, r := range s.echo.Routes() {
+		if len(r.Path) > len("/staff/api") && r.Path[:len("/staff/api")] == "/staff/api" {
+			out = append(out, [2]string{r.Method, r.Path})
+		}
+	}
+	return out
+}
+
+// staffOnly admits a logged-in member of staff of one of the roles; unsafe methods must
+// carry the session's CSRF token.
+func (s *Server) staffOnly(roles ...intake.Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			ck, err := c.Cookie(staffCookie)
+			token := ""
+			if err == nil {
+				token = ck.Value
+			}
+			acct, sess, err := s.staff.Session(c.Request().Context(), token)
+			if errors.Is(err, staff.ErrNoSession) {
+				return fail(http.StatusUnauthorized, "login_required")
+			}
+			if err != nil {
+				return err
+			}
+			if c.Request().Method != http.MethodGet && c.Request().Header.Get("X-CSRF-Token") != sess.CSRF {
+				return fail(http.StatusForbidden, "csrf")
+			}
+			if !slices.Contains(roles, acct.Role) {
+				return fail(http.StatusForbidden, "forbidden")
+			}
+			c.Set("account", acct)
+			c.Set("token", token)
+			return next(c)
+		}
+	}
+}
+
+func account(c echo.Context) *staff.Account { return c.Get("account").(*staff.Account) }
+
+func (s *Server) staffLogin(c echo.Context) error {
+	var in struct{ Username, Password string }
+	if err := c.Bind(&in); err != nil {
+		return fail(http.StatusBadRequest, "bad_json")
+	}
+	token, csrf, err := s.staff.Login(c.Request().Context(), in.Username, in.Password, c.RealIP())
+	switch {
+	case errors.Is(err, staff.ErrBadLogin):
+		return fail(http.StatusUnauthorized, "bad_login")
+	case errors.Is(err, staff.ErrThrottled):
+		return fail(http.StatusTooManyRequests, "login_throttled")
+	case err != nil:
+		return err
+	}
+	c.SetCookie(&http.Cookie{Name: staffCookie, Value: token, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: c.Scheme() == "https" || c.Request().Header.Get("X-Forwarded-Proto") == "https"})
+	return c.JSON(http.StatusOK, map[string]string{"csrf": csrf})
+}
+
+func (s *Server) staffLogout(c echo.Context) error {
+	if err := s.staff.Logout(c.Request().Context(), c.Get("token").(string)); err != nil {
+		return err
+	}
+	c.SetCookie(&http.Cookie{Name: staffCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	return c.NoContent(http.StatusNoContent)
+}
+
+// visible decides whether a member of staff may see a ticket. A ticket outside one's
+// reach answers 404 like a missing one, so nothing is learnt from the difference.
+func (s *Server) visible(ctx context.Context, a *staff.Account, t *intake.Ticket) (bool, error) {
+	switch a.Role {
+	case staff.RoleIntake, staff.RoleLeader:
+		return true, nil
+	case staff.RoleOperator:
+		return t.Operator == a.Username, nil
+	case staff.RoleHandler:
+		if t.Body == "" {
+			return false, nil
+		}
+		return s.staff.Within(ctx, t.Body, a.Body)
+	}
+	return false, nil
+}
+
+func (s *Server) visibleTicket(c echo.Context) (*intake.Ticket, error) {
+	ctx := c.Request().Context()
+	t, err := s.staffTickets.Get(ctx, c.Param("id"))
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.visible(ctx, account(c), t)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fail(http.StatusNotFound, "not_found")
+	}
+	return t, nil
+}
+
+// staffView is a ticket as staff see it: never the reporter's identity or contact.
+func staffView(t *intake.Ticket) map[string]any {
+	return map[string]any{
+		"id": t.ID, "version": t.Version, "status": t.Status, "mode": t.Mode, "rule": t.Rule,
+		"category": t.Category, "channel": t.Channel, "body": t.Body, "due": dueText(t.Due),
+		"created_at": t.CreatedAt, "updated_at": t.UpdatedAt, "text": t.Text, "urgent": t.Urgent,
+		"subject":   map[string]string{"name": t.SubjectName, "position": t.SubjectPosition, "unit": t.SubjectUnit, "rank": t.SubjectRank},
+		"real_name": t.RealName, "related": t.Related, "operator": t.Operator, "analysis": t.Analysis,
+		"finding": t.Finding, "disposal": t.Disposal, "measures": t.Measures, "reply": t.Reply,
+	}
+}
+
+func dueText(d intake.Date) string {
+	if d == (intake.Date{}) {
+		return ""
+	}
+	return d.String()
+}
+
+// queueLimit bounds one page of a queue.
+const queueLimit = 200
+
+func (s *Server) staffQueue(c echo.Context) error {
+	ctx := c.Request().Context()
+	field, value := c.QueryParam("field"), c.QueryParam("value")
+	if field == "" {
+		field, value = "status", "received"
+	}
+	if !slices.Contains([]string{"status", "mode", "category", "channel", "body", "urgent"}, field) {
+		return fail(http.StatusBadRequest, "bad_json")
+	}
+	limit, _ := strconv.ParseInt(c.QueryParam("limit"), 10, 64)
+	if limit <= 0 || limit > queueLimit {
+		limit = 50
+	}
+	ids, err := s.staffTickets.Find(ctx, field, value, queueLimit)
+	if err != nil {
+		return err
+	}
+	out := []map[string]any{}
+	for _, id := range ids {
+		t, err := s.staffTickets.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if ok, err := s.visible(ctx, account(c), t); err != nil {
+			return err
+		} else if ok {
+			out = append(out, staffView(t))
+		}
+		if int64(len(out)) == limit {
+			break
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"tickets": out})
+}
+
+func (s *Server) staffTicket(c echo.Context) error {
+	t, err := s.visibleTicket(c)
+	if err != nil {
+		return err
+	}
+	audit, err := s.staffTickets.Audit(c.Request().Context(), t.ID)
+	if err != nil {
+		return err
+	}
+	v := staffView(t)
+	v["audit"] = audit
+	return c.JSON(http.StatusOK, v)
+}
+
+// staffMoveIn is a lifecycle move as the console posts it.
+type staffMoveIn struct {
+	Action   intake.Action `json:"action"`
+	Version  int64         `json:"version"`
+	Note     string        `json:"note"`
+	Reason   string        `json:"reason"`
+	Mode     string        `json:"mode"`
+	Body     string        `json:"body"`
+	Due      string        `json:"due"`
+	Finding  string        `json:"finding"`
+	Disposal string        `json:"disposal"`
+	Measures []string      `json:"measures"`
+	Held     bool          `json:"held"`
+	Clear    bool          `json:"clear"`
+	Reply    string        `json:"reply"`
+	MainID   string        `json:"main_id"`
+}
+
+func (s *Server) staffMove(c echo.Context) error {
+	t, err := s.visibleTicket(c)
+	if err != nil {
+		return err
+	}
+	var in staffMoveIn
+	if err := c.Bind(&in); err != nil {
+		return fail(http.StatusBadRequest, "bad_json")
+	}
+	a := account(c)
+	m := intake.Move{Action: in.Action, Actor: a.Username, Role: a.Role, Note: in.Note, Reason: in.Reason,
+		Mode: in.Mode, Body: in.Body, Finding: in.Finding, Disposal: in.Disposal, Measures: in.Measures,
+		Held: in.Held, Clear: in.Clear, Reply: in.Reply, MainID: in.MainID}
+	if in.Due != "" {
+		if m.Due, err = intake.ParseDate(in.Due); err != nil {
+			return fail(http.StatusBadRequest, "bad_json")
+		}
+	}
+	next, err := s.staffTickets.Apply(c.Request().Context(), t.ID, in.Version, m)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, staffView(next))
+}
+
+func (s *Server) staffIdentity(c echo.Context) error {
+	t, err := s.visibleTicket(c)
+	if err != nil {
+		return err
+	}
+	var in struct{ Reason string }
+	if err := c.Bind(&in); err != nil {
+		return fail(http.StatusBadRequest, "bad_json")
+	}
+	a := account(c)
+	who, err := s.reveal.RevealIdentity(c.Request().Context(), t.ID, a.Username, a.Role, in.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, who)
+}
+
+func (s *Server) staffAddAccount(c echo.Context) error {
+	var in struct {
+		Username, Body, Password string
+		Role                     intake.Role
+	}
+	if err := c.Bind(&in); err != nil {
+		return fail(http.StatusBadRequest, "bad_json")
+	}
+	if err := s.staff.AddAccount(c.Request().Context(), in.Username, in.Role, in.Body, in.Password); err != nil {
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Msg: messages["invalid"], Err: err}
+	}
+	return c.NoContent(http.StatusCreated)
+}

@@ -1,0 +1,234 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/crypto/bcrypt"
+
+	"qingfeng/bot"
+	"qingfeng/intake"
+	"qingfeng/internal/testkit"
+	"qingfeng/staff"
+)
+
+type staffEnv struct {
+	srv     *httptest.Server
+	routes  [][2]string
+	tickets map[string]*intake.Ticket // by name: "a" in body county-a, logged by op1; "b" in county-b
+}
+
+type login struct{ cookie, csrf string }
+
+func newStaffEnv(t *testing.T) (*staffEnv, map[string]login) {
+	t.Helper()
+	k := testkit.New(t)
+	ctx := context.Background()
+	dir := staff.NewDirectory(k.Redis, k.NS)
+	dir.Cost = bcrypt.MinCost
+	if _, err := dir.LoadBodies(ctx, []byte(`
+- {id: city, name: 市纪委监委}
+- {id: county-a, name: 甲县纪委监委, parent: city}
+- {id: county-b, name: 乙县纪委监委, parent: city}
+- {id: town-a1, name: 甲县城关镇纪委, parent: county-a}
+`)); err != nil {
+		t.Fatal(err)
+	}
+	users := map[string]struct {
+		role intake.Role
+		body string
+	}{
+		"op1": {staff.RoleOperator, ""}, "intake1": {staff.RoleIntake, ""}, "leader1": {staff.RoleLeader, ""},
+		"handler-a": {staff.RoleHandler, "county-a"}, "handler-b": {staff.RoleHandler, "county-b"}, "admin1": {staff.RoleAdmin, ""},
+	}
+	for u, r := range users {
+		if err := dir.AddAccount(ctx, u, r.role, r.body, "correct horse "+u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := DefaultConfig()
+	cfg.Namespace = k.NS
+	s := New(k.Intake, bot.New(k.Intake, k.Analyzer, bot.NewRedisSessions(k.Redis, k.NS, time.Hour)), k.Redis,
+		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg).WithStaff(dir, k.Store, k.Intake)
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	e := &staffEnv{srv: srv, routes: s.StaffRoutes(), tickets: map[string]*intake.Ticket{}}
+	for name, body := range map[string]string{"a": "town-a1", "b": "county-b"} {
+		rc, err := k.Intake.Submit(ctx, intake.Report{Channel: "hotline", SenderID: "call-" + name, Phone: "1390000000" + name,
+			Text: "村会计截留种粮补贴<script>alert(1)</script>", Operator: "op1", Actor: "op1", Role: intake.RoleOperator})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, _ := k.Store.Apply(ctx, rc.Ticket.ID, rc.Ticket.Version, intake.Move{Action: intake.ActAccept, Role: intake.RoleIntake, Actor: "intake1"})
+		tk, err = k.Store.Apply(ctx, tk.ID, tk.Version, intake.Move{Action: intake.ActRoute, Role: intake.RoleIntake, Actor: "intake1",
+			Mode: intake.ModeAssigned, Body: body, Due: intake.Date{Year: 2026, Month: 12, Day: 31}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.tickets[name] = tk
+	}
+	logins := map[string]login{}
+	for u := range users {
+		logins[u] = e.login(t, u, "correct horse "+u)
+	}
+	return e, logins
+}
+
+func (e *staffEnv) login(t *testing.T, user, password string) login {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"username": user, "password": password})
+	resp, err := http.Post(e.srv.URL+"/staff/api/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]string
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	for _, c := range resp.Cookies() {
+		if c.Name == staffCookie {
+			if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+				t.Errorf("session cookie is not HttpOnly/SameSite=Strict: %+v", c)
+			}
+			return login{cookie: c.Value, csrf: out["csrf"]}
+		}
+	}
+	return login{}
+}
+
+func (e *staffEnv) do(t *testing.T, l login, method, path string, body any) (int, string) {
+	t.Helper()
+	raw, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	if l.cookie != "" {
+		req.AddCookie(&http.Cookie{Name: staffCookie, Value: l.cookie})
+		req.Header.Set("X-CSRF-Token", l.csrf)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(resp.Body)
+	return resp.StatusCode, b.String()
+}
+
+// Every staff endpoint, every role: exactly the allowed set gets through. A handler
+// never reads another body's ticket, and only intake and leaders see an identity.
+func TestStaffAuthorisationMatrix(t *testing.T) {
+	e, logins := newStaffEnv(t)
+	a, b := e.tickets["a"].ID, e.tickets["b"].ID
+	type call struct {
+		method, route, path string
+		body                any
+		allowed             []string // users let through; everyone else is refused
+	}
+	calls := []call{
+		{"GET", "/staff/api/tickets", "/staff/api/tickets?field=status&value=routed", nil, []string{"op1", "intake1", "leader1", "handler-a", "handler-b"}},
+		{"GET", "/staff/api/tickets/:id", "/staff/api/tickets/" + a, nil, []string{"op1", "intake1", "leader1", "handler-a"}},
+		{"GET", "/staff/api/tickets/:id", "/staff/api/tickets/" + b, nil, []string{"op1", "intake1", "leader1", "handler-b"}},
+		{"POST", "/staff/api/tickets/:id/moves", "/staff/api/tickets/" + a + "/moves", map[string]any{"action": "start", "version": 99}, []string{"intake1", "leader1", "handler-a"}},
+		{"POST", "/staff/api/tickets/:id/moves", "/staff/api/tickets/" + b + "/moves", map[string]any{"action": "start", "version": 99}, []string{"intake1", "leader1", "handler-b"}},
+		{"POST", "/staff/api/tickets/:id/identity", "/staff/api/tickets/" + a + "/identity", map[string]any{"reason": "回访"}, []string{"intake1", "leader1"}},
+		{"POST", "/staff/api/accounts", "/staff/api/accounts", map[string]any{"username": "x" + fmt.Sprint(time.Now().UnixNano()%1000), "role": "leader", "password": "long enough pw"}, []string{"admin1"}},
+		{"POST", "/staff/api/logout", "/staff/api/logout", nil, []string{"op1", "intake1", "leader1", "handler-a", "handler-b", "admin1"}},
+	}
+	covered := map[[2]string]bool{{"POST", "/staff/api/login"}: true}
+	for _, cl := range calls {
+		covered[[2]string{cl.method, cl.route}] = true
+	}
+	for _, r := range e.routes {
+		if !covered[r] {
+			t.Errorf("staff route %s %s is not in the matrix", r[0], r[1])
+		}
+	}
+	users := append([]string{"anonymous"}, "op1", "intake1", "leader1", "handler-a", "handler-b", "admin1")
+	for _, cl := range calls {
+		for _, u := range users {
+			if cl.route == "/staff/api/logout" {
+				continue // walked last, below
+			}
+			code, body := e.do(t, logins[u], cl.method, cl.path, cl.body)
+			let := code < 400 || code == http.StatusConflict || code == http.StatusUnprocessableEntity // through, refused by the lifecycle
+			want := false
+			for _, x := range cl.allowed {
+				want = want || x == u
+			}
+			if let != want {
+				t.Errorf("%s %s as %s: %d %s (allowed: %v)", cl.method, cl.path, u, code, body, want)
+			}
+			if code == 200 && cl.route == "/staff/api/tickets/:id" && (strings.Contains(body, "1390000000") || strings.Contains(body, `"identity"`)) {
+				t.Errorf("%s sees the reporter's identity in the ticket view", u)
+			}
+		}
+	}
+	// The queue of handler-a holds a's ticket only.
+	_, q := e.do(t, logins["handler-a"], "GET", "/staff/api/tickets?field=status&value=routed", nil)
+	if !strings.Contains(q, a) || strings.Contains(q, b) {
+		t.Errorf("handler-a's queue: %s", q)
+	}
+	for _, u := range users[1:] {
+		if code, _ := e.do(t, logins[u], "POST", "/staff/api/logout", nil); code != http.StatusNoContent {
+			t.Errorf("logout as %s: %d", u, code)
+		}
+		if code, _ := e.do(t, logins[u], "GET", "/staff/api/tickets", nil); code != http.StatusUnauthorized {
+			t.Errorf("%s still in after logout: %d", u, code)
+		}
+	}
+}
+
+func TestStaffCSRFAndLoginThrottling(t *testing.T) {
+	e, logins := newStaffEnv(t)
+	l := logins["intake1"]
+	l.csrf = "forged"
+	if code, body := e.do(t, l, "POST", "/staff/api/tickets/"+e.tickets["a"].ID+"/moves", map[string]any{"action": "start"}); code != http.StatusForbidden || !strings.Contains(body, "csrf") {
+		t.Errorf("without the CSRF token: %d %s", code, body)
+	}
+	for i := 0; i < 5; i++ {
+		if got := e.login(t, "leader1", "wrong password"); got.cookie != "" {
+			t.Fatal("a wrong password logged in")
+		}
+	}
+	if got := e.login(t, "leader1", "correct horse leader1"); got.cookie != "" {
+		t.Error("the right password got through after 5 failures: no throttling")
+	}
+}
+
+// A handler takes its ticket to the report; the leader concludes it.
+func TestStaffTakeTicketToConclusion(t *testing.T) {
+	e, logins := newStaffEnv(t)
+	id := e.tickets["a"].ID
+	version := e.tickets["a"].Version
+	step := func(user string, move map[string]any) {
+		t.Helper()
+		move["version"] = version
+		code, body := e.do(t, logins[user], "POST", "/staff/api/tickets/"+id+"/moves", move)
+		if code != 200 {
+			t.Fatalf("%s %v: %d %s", user, move["action"], code, body)
+		}
+		var v map[string]any
+		_ = json.Unmarshal([]byte(body), &v)
+		version = int64(v["version"].(float64))
+	}
+	step("handler-a", map[string]any{"action": "start"})
+	step("handler-a", map[string]any{"action": "report", "finding": "属实", "disposal": "初步核实"})
+	step("leader1", map[string]any{"action": "conclude", "finding": "属实", "disposal": "初步核实", "held": true, "measures": []string{"诫勉谈话"}})
+	code, body := e.do(t, logins["intake1"], "GET", "/staff/api/tickets/"+id, nil)
+	if code != 200 || !strings.Contains(body, `"status":"concluded"`) || !strings.Contains(body, "leader1") {
+		t.Errorf("after conclusion: %d %s", code, body)
+	}
+	// A stale version is a conflict, not a lost update.
+	if code, _ := e.do(t, logins["intake1"], "POST", "/staff/api/tickets/"+id+"/moves", map[string]any{"action": "reply", "version": 1, "reply": "x"}); code != http.StatusConflict {
+		t.Errorf("stale version: %d", code)
+	}
+}
