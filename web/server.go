@@ -67,6 +67,7 @@ type Server struct {
 	staff        StaffDirectory
 	staffTickets StaffTickets
 	reveal       IdentityRevealer
+	figures      FigureSource
 }
 
 // New builds the server. reg receives the metrics (a registry of the caller's, so tests

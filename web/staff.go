@@ -38,8 +38,8 @@ type IdentityRevealer interface {
 const staffCookie = "qf_staff"
 
 // WithStaff adds the staff API. Every route names the roles that may use it.
-func (s *Server) WithStaff(dir StaffDirectory, tickets StaffTickets, reveal IdentityRevealer) *Server {
-	s.staff, s.staffTickets, s.reveal = dir, tickets, reveal
+func (s *Server) WithStaff(dir StaffDirectory, tickets StaffTickets, reveal IdentityRevealer, figures FigureSource) *Server {
+	s.staff, s.staffTickets, s.reveal, s.figures = dir, tickets, reveal, figures
 	g := s.echo.Group("/staff/api")
 	g.POST("/login", s.staffLogin)
 	g.POST("/logout", s.staffLogout, s.staffOnly(staff.Roles...))
@@ -48,6 +48,8 @@ func (s *Server) WithStaff(dir StaffDirectory, tickets StaffTickets, reveal Iden
 	g.POST("/tickets/:id/moves", s.staffMove, s.staffOnly(staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
 	g.POST("/tickets/:id/identity", s.staffIdentity, s.staffOnly(staff.RoleIntake, staff.RoleLeader))
 	g.POST("/accounts", s.staffAddAccount, s.staffOnly(staff.RoleAdmin))
+	g.GET("/figures", s.staffFigures, s.staffOnly(staff.RoleIntake, staff.RoleLeader))
+	g.GET("/figures.xlsx", s.staffFiguresXLSX, s.staffOnly(staff.RoleIntake, staff.RoleLeader))
 	return s
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/xuri/excelize/v2"
 	"golang.org/x/crypto/bcrypt"
 
 	"qingfeng/bot"
@@ -58,7 +59,7 @@ func newStaffEnv(t *testing.T) (*staffEnv, map[string]login) {
 	cfg := DefaultConfig()
 	cfg.Namespace = k.NS
 	s := New(k.Intake, bot.New(k.Intake, k.Analyzer, bot.NewRedisSessions(k.Redis, k.NS, time.Hour)), k.Redis,
-		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg).WithStaff(dir, k.Store, k.Intake)
+		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg).WithStaff(dir, k.Store, k.Intake, k.Store)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	e := &staffEnv{srv: srv, routes: s.StaffRoutes(), tickets: map[string]*intake.Ticket{}}
@@ -141,6 +142,8 @@ func TestStaffAuthorisationMatrix(t *testing.T) {
 		{"POST", "/staff/api/tickets/:id/moves", "/staff/api/tickets/" + b + "/moves", map[string]any{"action": "start", "version": 99}, []string{"intake1", "leader1", "handler-b"}},
 		{"POST", "/staff/api/tickets/:id/identity", "/staff/api/tickets/" + a + "/identity", map[string]any{"reason": "回访"}, []string{"intake1", "leader1"}},
 		{"POST", "/staff/api/accounts", "/staff/api/accounts", map[string]any{"username": "x" + fmt.Sprint(time.Now().UnixNano()%1000), "role": "leader", "password": "long enough pw"}, []string{"admin1"}},
+		{"GET", "/staff/api/figures", "/staff/api/figures", nil, []string{"intake1", "leader1"}},
+		{"GET", "/staff/api/figures.xlsx", "/staff/api/figures.xlsx", nil, []string{"intake1", "leader1"}},
 		{"POST", "/staff/api/logout", "/staff/api/logout", nil, []string{"op1", "intake1", "leader1", "handler-a", "handler-b", "admin1"}},
 	}
 	covered := map[[2]string]bool{{"POST", "/staff/api/login"}: true}
@@ -230,5 +233,40 @@ func TestStaffTakeTicketToConclusion(t *testing.T) {
 	// A stale version is a conflict, not a lost update.
 	if code, _ := e.do(t, logins["intake1"], "POST", "/staff/api/tickets/"+id+"/moves", map[string]any{"action": "reply", "version": 1, "reply": "x"}); code != http.StatusConflict {
 		t.Errorf("stale version: %d", code)
+	}
+}
+
+// The Excel export opens and holds the tickets of the period.
+func TestFiguresAndExcelExport(t *testing.T) {
+	e, logins := newStaffEnv(t)
+	code, body := e.do(t, logins["leader1"], "GET", "/staff/api/figures", nil)
+	if code != 200 || !strings.Contains(body, `"Total":2`) || !strings.Contains(body, `"hotline":2`) {
+		t.Fatalf("figures: %d %s", code, body)
+	}
+	req, _ := http.NewRequest("GET", e.srv.URL+"/staff/api/figures.xlsx", nil)
+	req.AddCookie(&http.Cookie{Name: staffCookie, Value: logins["leader1"].cookie})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	book, err := excelize.OpenReader(resp.Body)
+	if err != nil {
+		t.Fatalf("the download does not open as Excel: %v", err)
+	}
+	rows, err := book.GetRows("工单清单")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0][0] != "编号" {
+		t.Fatalf("ticket list rows: %v", rows)
+	}
+	seen := rows[1][0] + rows[2][0]
+	if !strings.Contains(seen, e.tickets["a"].ID) || !strings.Contains(seen, e.tickets["b"].ID) || rows[1][2] != "已分办" {
+		t.Errorf("ticket list: %v", rows)
+	}
+	sum, _ := book.GetRows("汇总")
+	if len(sum) < 2 || sum[1][0] != "受理总数" || sum[1][1] != "2" {
+		t.Errorf("summary: %v", sum)
 	}
 }

@@ -1,0 +1,132 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/xuri/excelize/v2"
+
+	"qingfeng/bot"
+	"qingfeng/intake"
+)
+
+// FigureSource is what the figures pages need.
+type FigureSource interface {
+	Figures(ctx context.Context, from, to time.Time) (*intake.Figures, error)
+}
+
+// period reads ?from=2026-03-01&to=2026-04-01 (China dates; to is exclusive), by default
+// the current month.
+func period(c echo.Context, now time.Time) (time.Time, time.Time, error) {
+	today := intake.DateOf(now)
+	from, to := intake.Date{Year: today.Year, Month: today.Month, Day: 1}.EndOf().AddDate(0, 0, -1).Add(time.Nanosecond), now
+	if v := c.QueryParam("from"); v != "" {
+		d, err := intake.ParseDate(v)
+		if err != nil {
+			return from, to, err
+		}
+		from = d.EndOf().AddDate(0, 0, -1).Add(time.Nanosecond)
+	}
+	if v := c.QueryParam("to"); v != "" {
+		d, err := intake.ParseDate(v)
+		if err != nil {
+			return from, to, err
+		}
+		to = d.EndOf().AddDate(0, 0, -1).Add(time.Nanosecond)
+	}
+	return from, to, nil
+}
+
+func (s *Server) staffFigures(c echo.Context) error {
+	from, to, err := period(c, s.cfg.Now())
+	if err != nil {
+		return fail(http.StatusBadRequest, "bad_json")
+	}
+	f, err := s.figures.Figures(c.Request().Context(), from, to)
+	if err != nil {
+		return err
+	}
+	out := *f
+	out.Tickets = nil // the list goes with the Excel export
+	return c.JSON(http.StatusOK, out)
+}
+
+// staffFiguresXLSX exports the figures and the ticket list as an Excel workbook for the
+// monthly and quarterly tables leaders read.
+func (s *Server) staffFiguresXLSX(c echo.Context) error {
+	from, to, err := period(c, s.cfg.Now())
+	if err != nil {
+		return fail(http.StatusBadRequest, "bad_json")
+	}
+	f, err := s.figures.Figures(c.Request().Context(), from, to)
+	if err != nil {
+		return err
+	}
+	book := excelize.NewFile()
+	defer book.Close()
+	const summary = "汇总"
+	book.SetSheetName("Sheet1", summary)
+	rows := [][]any{
+		{"统计期间", from.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02"), to.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")},
+		{"受理总数", f.Total}, {"已报结及以后", f.Finished}, {"按时办结率", f.OnTime},
+		{"已办结", f.Concluded}, {"查实率", f.Substantiated}, {"重复举报率", f.Repeats},
+	}
+	if err := writeRows(book, summary, rows); err != nil {
+		return err
+	}
+	for _, t := range []struct {
+		sheet, head string
+		m           map[string]int
+	}{{"按类别", "类别", f.ByCategory}, {"按办理单位", "单位", f.ByBody}, {"按级别", "级别", f.ByRank}, {"按渠道", "渠道", f.ByChannel}, {"按办理方式", "方式", f.ByMode}} {
+		if _, err := book.NewSheet(t.sheet); err != nil {
+			return err
+		}
+		keys := make([]string, 0, len(t.m))
+		for k := range t.m {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			return t.m[keys[i]] > t.m[keys[j]] || t.m[keys[i]] == t.m[keys[j]] && keys[i] < keys[j]
+		})
+		rows := [][]any{{t.head, "件数"}}
+		for _, k := range keys {
+			rows = append(rows, []any{k, t.m[k]})
+		}
+		if err := writeRows(book, t.sheet, rows); err != nil {
+			return err
+		}
+	}
+	const list = "工单清单"
+	if _, err := book.NewSheet(list); err != nil {
+		return err
+	}
+	rows = [][]any{{"编号", "受理时间", "状态", "类别", "渠道", "办理方式", "办理单位", "被反映单位", "级别", "查实情况"}}
+	for _, t := range f.Tickets {
+		rows = append(rows, []any{t.ID, t.CreatedAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04"),
+			bot.StatusName(t.Status), t.Category, t.Channel, t.Mode, t.Body, t.Unit, t.Rank, t.Finding})
+	}
+	if err := writeRows(book, list, rows); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="qingfeng-figures-%s.xlsx"`, from.Format("20060102")))
+	c.Response().Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Response().WriteHeader(http.StatusOK)
+	return book.Write(c.Response())
+}
+
+func writeRows(book *excelize.File, sheet string, rows [][]any) error {
+	for i, r := range rows {
+		cell, err := excelize.CoordinatesToCellName(1, i+1)
+		if err != nil {
+			return err
+		}
+		if err := book.SetSheetRow(sheet, cell, &r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
