@@ -68,6 +68,7 @@ type Server struct {
 	staffTickets StaffTickets
 	reveal       IdentityRevealer
 	figures      FigureSource
+	live         LiveSource
 }
 
 // New builds the server. reg receives the metrics (a registry of the caller's, so tests

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/labstack/echo/v4"
+	"github.com/redis/go-redis/v9"
 
 	"qingfeng/intake"
 	"qingfeng/staff"
@@ -37,9 +38,23 @@ type IdentityRevealer interface {
 
 const staffCookie = "qf_staff"
 
+// LiveSource is where ticket changes are announced (Redis Pub/Sub).
+type LiveSource interface {
+	Live(ctx context.Context) *redis.PubSub
+}
+
+// StaffDeps are what the staff console is built on.
+type StaffDeps struct {
+	Directory StaffDirectory
+	Tickets   StaffTickets
+	Reveal    IdentityRevealer
+	Figures   FigureSource
+	Live      LiveSource
+}
+
 // WithStaff adds the staff API. Every route names the roles that may use it.
-func (s *Server) WithStaff(dir StaffDirectory, tickets StaffTickets, reveal IdentityRevealer, figures FigureSource) *Server {
-	s.staff, s.staffTickets, s.reveal, s.figures = dir, tickets, reveal, figures
+func (s *Server) WithStaff(d StaffDeps) *Server {
+	s.staff, s.staffTickets, s.reveal, s.figures, s.live = d.Directory, d.Tickets, d.Reveal, d.Figures, d.Live
 	g := s.echo.Group("/staff/api")
 	g.POST("/login", s.staffLogin)
 	g.POST("/logout", s.staffLogout, s.staffOnly(staff.Roles...))
@@ -50,6 +65,7 @@ func (s *Server) WithStaff(dir StaffDirectory, tickets StaffTickets, reveal Iden
 	g.POST("/accounts", s.staffAddAccount, s.staffOnly(staff.RoleAdmin))
 	g.GET("/figures", s.staffFigures, s.staffOnly(staff.RoleIntake, staff.RoleLeader))
 	g.GET("/figures.xlsx", s.staffFiguresXLSX, s.staffOnly(staff.RoleIntake, staff.RoleLeader))
+	g.GET("/live", s.staffLive, s.staffOnly(staff.RoleOperator, staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
 	return s
 }
 

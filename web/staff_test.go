@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/crypto/bcrypt"
@@ -59,7 +60,7 @@ func newStaffEnv(t *testing.T) (*staffEnv, map[string]login) {
 	cfg := DefaultConfig()
 	cfg.Namespace = k.NS
 	s := New(k.Intake, bot.New(k.Intake, k.Analyzer, bot.NewRedisSessions(k.Redis, k.NS, time.Hour)), k.Redis,
-		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg).WithStaff(dir, k.Store, k.Intake, k.Store)
+		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg).WithStaff(StaffDeps{Directory: dir, Tickets: k.Store, Reveal: k.Intake, Figures: k.Store, Live: k.Store})
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	e := &staffEnv{srv: srv, routes: s.StaffRoutes(), tickets: map[string]*intake.Ticket{}}
@@ -144,6 +145,7 @@ func TestStaffAuthorisationMatrix(t *testing.T) {
 		{"POST", "/staff/api/accounts", "/staff/api/accounts", map[string]any{"username": "x" + fmt.Sprint(time.Now().UnixNano()%1000), "role": "leader", "password": "long enough pw"}, []string{"admin1"}},
 		{"GET", "/staff/api/figures", "/staff/api/figures", nil, []string{"intake1", "leader1"}},
 		{"GET", "/staff/api/figures.xlsx", "/staff/api/figures.xlsx", nil, []string{"intake1", "leader1"}},
+		{"GET", "/staff/api/live", "/staff/api/live", nil, []string{"op1", "intake1", "leader1", "handler-a", "handler-b"}},
 		{"POST", "/staff/api/logout", "/staff/api/logout", nil, []string{"op1", "intake1", "leader1", "handler-a", "handler-b", "admin1"}},
 	}
 	covered := map[[2]string]bool{{"POST", "/staff/api/login"}: true}
@@ -162,7 +164,10 @@ func TestStaffAuthorisationMatrix(t *testing.T) {
 				continue // walked last, below
 			}
 			code, body := e.do(t, logins[u], cl.method, cl.path, cl.body)
-			let := code < 400 || code == http.StatusConflict || code == http.StatusUnprocessableEntity // through, refused by the lifecycle
+			// Through: success, refused by the lifecycle (409, 422), or (the live
+			// websocket) told to upgrade (400) — past the door either way.
+			let := code < 400 || code == http.StatusConflict || code == http.StatusUnprocessableEntity ||
+				cl.route == "/staff/api/live" && code == http.StatusBadRequest
 			want := false
 			for _, x := range cl.allowed {
 				want = want || x == u
@@ -177,8 +182,10 @@ func TestStaffAuthorisationMatrix(t *testing.T) {
 	}
 	// The queue of handler-a holds a's ticket only.
 	_, q := e.do(t, logins["handler-a"], "GET", "/staff/api/tickets?field=status&value=routed", nil)
-	if !strings.Contains(q, a) || strings.Contains(q, b) {
-		t.Errorf("handler-a's queue: %s", q)
+	var queue struct{ Tickets []struct{ ID string } }
+	_ = json.Unmarshal([]byte(q), &queue)
+	if len(queue.Tickets) != 1 || queue.Tickets[0].ID != a {
+		t.Errorf("handler-a's queue holds %+v, want only %s", queue.Tickets, a)
 	}
 	for _, u := range users[1:] {
 		if code, _ := e.do(t, logins[u], "POST", "/staff/api/logout", nil); code != http.StatusNoContent {
@@ -268,5 +275,33 @@ func TestFiguresAndExcelExport(t *testing.T) {
 	sum, _ := book.GetRows("汇总")
 	if len(sum) < 2 || sum[1][0] != "受理总数" || sum[1][1] != "2" {
 		t.Errorf("summary: %v", sum)
+	}
+}
+
+// A handler's live screen hears of changes to its body's tickets, and of nothing else.
+func TestStaffLiveUpdates(t *testing.T) {
+	e, logins := newStaffEnv(t)
+	hdr := http.Header{}
+	hdr.Add("Cookie", staffCookie+"="+logins["handler-a"].cookie)
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(e.srv.URL, "http")+"/staff/api/live", hdr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	time.Sleep(200 * time.Millisecond)        // subscribed
+	for _, name := range []string{"b", "a"} { // b first: handler-a must not hear of it
+		tk := e.tickets[name]
+		user := map[string]string{"a": "handler-a", "b": "handler-b"}[name]
+		if code, body := e.do(t, logins[user], "POST", "/staff/api/tickets/"+tk.ID+"/moves", map[string]any{"action": "start", "version": tk.Version}); code != 200 {
+			t.Fatalf("start %s: %d %s", name, code, body)
+		}
+	}
+	_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var m map[string]string
+	if err := ws.ReadJSON(&m); err != nil {
+		t.Fatal(err)
+	}
+	if m["ticket"] != e.tickets["a"].ID || m["event"] != "moved" || m["detail"] != "start" || m["status"] != "in_progress" {
+		t.Errorf("live message %v, want a's start only", m)
 	}
 }

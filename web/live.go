@@ -1,0 +1,73 @@
+package web
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/labstack/echo/v4"
+)
+
+// staffLive is GET /staff/api/live: a websocket that carries ticket changes as they
+// happen on any instance ({"event":"created","ticket":"QF-…"}), only those the member
+// of staff may see.
+func (s *Server) staffLive(c echo.Context) error {
+	ws, err := upgrader.Upgrade(c.Response(), c.Request(), nil)
+	if err != nil {
+		return nil // the upgrader has answered
+	}
+	s.chats.add(ws)
+	defer s.chats.remove(ws)
+	defer ws.Close()
+	ctx := c.Request().Context()
+	sub := s.live.Live(ctx)
+	defer sub.Close()
+	acct := account(c)
+	// The page sends nothing; reading notices when it goes away.
+	gone := make(chan struct{})
+	go func() {
+		defer close(gone)
+		ws.SetReadLimit(512)
+		for {
+			if _, _, err := ws.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	ping := time.NewTicker(pingEvery)
+	defer ping.Stop()
+	msgs := sub.Channel()
+	for {
+		select {
+		case <-gone:
+			return nil
+		case <-ping.C:
+			if err := ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+				return nil
+			}
+		case m, ok := <-msgs:
+			if !ok {
+				return nil
+			}
+			parts := strings.Fields(m.Payload) // "created ID", "moved ID ACTION", "warning ID LEVEL"
+			if len(parts) < 2 {
+				continue
+			}
+			t, err := s.staffTickets.Get(ctx, parts[1])
+			if err != nil {
+				continue
+			}
+			if ok, err := s.visible(ctx, acct, t); err != nil || !ok {
+				continue
+			}
+			out := map[string]string{"event": parts[0], "ticket": parts[1], "status": string(t.Status)}
+			if len(parts) > 2 {
+				out["detail"] = parts[2]
+			}
+			_ = ws.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := ws.WriteJSON(out); err != nil {
+				return nil
+			}
+		}
+	}
+}
