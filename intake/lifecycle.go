@@ -60,6 +60,7 @@ const (
 	ActCreate       Action = "create"
 	ActViewIdentity Action = "view_identity"
 	ActSupplement   Action = "supplement"
+	ActCorrect      Action = "correct" // staff corrected category or subject
 )
 
 // Handling modes, as nlp routes them.

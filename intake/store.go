@@ -55,7 +55,8 @@ var openStatuses = map[Status]bool{StatusReceived: true, StatusAccepted: true, S
 func (s *Store) indexes(t *Ticket) []string {
 	idx := []string{s.key("all"), s.key("idx", "status", string(t.Status)), s.key("idx", "channel", t.Channel)}
 	for _, f := range []struct{ name, v string }{{"mode", t.Mode}, {"category", t.Category}, {"body", t.Body},
-		{"phone", t.PhoneHash}, {"subject", t.SubjectKey}, {"urgent", map[bool]string{true: "yes"}[t.Urgent]}} {
+		{"phone", t.PhoneHash}, {"subject", t.SubjectKey}, {"urgent", map[bool]string{true: "yes"}[t.Urgent]},
+		{"corrected", map[bool]string{true: "yes"}[t.Corrected]}} {
 		if f.v != "" {
 			idx = append(idx, s.key("idx", f.name, f.v))
 		}
@@ -172,7 +173,6 @@ func (s *Store) Apply(ctx context.Context, id string, version int64, m Move) (*T
 	if m.Action == ActRoute && sameUnit(m.Body, t.SubjectUnit) {
 		return nil, errorf(CodeInvalid, "回避: %s is the subject's own unit and cannot handle this ticket", m.Body)
 	}
-	oldIdx := s.indexes(t)
 	next := *t
 	next.Status, next.Version, next.UpdatedAt = to, t.Version+1, s.now()
 	switch m.Action {
@@ -191,28 +191,7 @@ func (s *Store) Apply(ctx context.Context, id string, version int64, m Move) (*T
 	if m.Reason != "" {
 		note = strings.TrimSpace(m.Reason + " " + note)
 	}
-	prev := &AuditEntry{Seq: t.AuditSeq, Hash: t.AuditHead}
-	entry := NextAudit(id, prev, next.UpdatedAt, m.Actor, m.Role, m.Action, t.Status, to, note)
-	next.AuditHead, next.AuditSeq = entry.Hash, entry.Seq
-	entryJSON, err := json.Marshal(entry)
-	if err != nil {
-		return nil, fmt.Errorf("encode audit entry: %w", err)
-	}
-	leave, join := diff(oldIdx, s.indexes(&next))
-	keys := append([]string{s.key("t", id), s.key("t", id, "audit"), s.key("events"), s.key("due")}, leave...)
-	keys = append(keys, join...)
-	args := append([]any{version, id, len(leave), next.CreatedAt.UnixMilli(), entryJSON, dueScore(&next), string(m.Action)}, next.fields()...)
-	res, err := moveScript.Run(ctx, s.rdb, keys, args...).Slice()
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	switch res[0].(int64) {
-	case -1:
-		return nil, errorf(CodeNotFound, "no ticket %s", id)
-	case 0:
-		return nil, errorf(CodeConflict, "ticket %s changed while %s was being applied", id, m.Action)
-	}
-	return &next, nil
+	return s.rewrite(ctx, t, &next, m.Actor, m.Role, m.Action, note)
 }
 
 // record appends an audit entry that changes nothing else (a view of the reporter's
@@ -275,8 +254,8 @@ func diff(a, b []string) (leave, join []string) {
 	return leave, join
 }
 
-// Find lists ticket ids of one index, newest first: field is status, mode, category,
-// channel, body or phone.
+// Find lists ticket ids of one index, newest first (at most limit; 0 for all): field is
+// status, mode, category, channel, body, phone, subject, urgent or corrected.
 func (s *Store) Find(ctx context.Context, field, value string, limit int64) ([]string, error) {
 	ids, err := s.rdb.ZRevRange(ctx, s.key("idx", field, value), 0, limit-1).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {

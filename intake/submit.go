@@ -18,6 +18,7 @@ type Analyzer interface {
 	Analyze(text string) (*nlp.Result, error)
 	SearchTerms(text string) []string
 	Rank(position, unit string) string
+	Categories() []nlp.Category
 	Router() *nlp.Router
 }
 

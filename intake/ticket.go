@@ -33,6 +33,7 @@ type Ticket struct {
 	Related         string // comma-separated earlier tickets about the same matter
 	Attachments     string // JSON list of evidence references
 	Urgent          bool   // threats or danger to life: staff see it first
+	Corrected       bool   // staff corrected category or subject: a labelled example for retraining
 
 	RealName  bool
 	Identity  string // sealed reporter identity and contact (Keyring.Seal), "" when anonymous
@@ -63,7 +64,7 @@ func (t *Ticket) fields() []any {
 		"created_at", t.CreatedAt.UTC().Format(time.RFC3339Nano), "updated_at", t.UpdatedAt.UTC().Format(time.RFC3339Nano),
 		"text", t.Text, "subject_name", t.SubjectName, "subject_position", t.SubjectPosition,
 		"subject_unit", t.SubjectUnit, "subject_rank", t.SubjectRank, "subject_key", t.SubjectKey,
-		"fingerprint", t.Fingerprint, "related", t.Related, "attachments", t.Attachments, "urgent", strconv.FormatBool(t.Urgent),
+		"fingerprint", t.Fingerprint, "related", t.Related, "attachments", t.Attachments, "urgent", strconv.FormatBool(t.Urgent), "corrected", strconv.FormatBool(t.Corrected),
 		"analysis", t.Analysis, "real_name", strconv.FormatBool(t.RealName), "identity", t.Identity,
 		"phone_hash", t.PhoneHash, "query_hash", t.QueryHash, "source", t.Source, "operator", t.Operator,
 		"main_id", t.MainID, "audit_head", t.AuditHead, "audit_seq", t.AuditSeq,
@@ -77,7 +78,7 @@ func ticketFromHash(h map[string]string) (*Ticket, error) {
 		ID: h["id"], Status: Status(h["status"]), Mode: h["mode"], Rule: h["rule"], Category: h["category"],
 		Channel: h["channel"], Body: h["body"], Text: h["text"], SubjectName: h["subject_name"],
 		SubjectPosition: h["subject_position"], SubjectUnit: h["subject_unit"], SubjectRank: h["subject_rank"],
-		SubjectKey: h["subject_key"], Related: h["related"], Attachments: h["attachments"], Urgent: h["urgent"] == "true",
+		SubjectKey: h["subject_key"], Related: h["related"], Attachments: h["attachments"], Urgent: h["urgent"] == "true", Corrected: h["corrected"] == "true",
 		Fingerprint: h["fingerprint"], Analysis: h["analysis"], RealName: h["real_name"] == "true",
 		Identity: h["identity"], PhoneHash: h["phone_hash"], QueryHash: h["query_hash"], Source: h["source"],
 		Operator: h["operator"], MainID: h["main_id"], AuditHead: h["audit_head"],

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"qingfeng/intake"
+	"qingfeng/nlp"
 	"qingfeng/staff"
 )
 
@@ -31,9 +32,11 @@ type StaffTickets interface {
 	Apply(ctx context.Context, id string, version int64, m intake.Move) (*intake.Ticket, error)
 }
 
-// IdentityRevealer opens a reporter's identity and records who looked.
+// IdentityRevealer opens a reporter's identity and records who looked, and takes staff
+// corrections of what the classifier read.
 type IdentityRevealer interface {
 	RevealIdentity(ctx context.Context, id, actor string, role intake.Role, why string) (*intake.Identity, error)
+	Correct(ctx context.Context, id string, version int64, actor string, role intake.Role, category string, subject nlp.Subject) (*intake.Ticket, error)
 }
 
 const staffCookie = "qf_staff"
@@ -62,6 +65,7 @@ func (s *Server) WithStaff(d StaffDeps) *Server {
 	g.GET("/tickets/:id", s.staffTicket, s.staffOnly(staff.RoleOperator, staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
 	g.POST("/tickets/:id/moves", s.staffMove, s.staffOnly(staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
 	g.POST("/tickets/:id/identity", s.staffIdentity, s.staffOnly(staff.RoleIntake, staff.RoleLeader))
+	g.POST("/tickets/:id/correction", s.staffCorrect, s.staffOnly(staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
 	g.POST("/accounts", s.staffAddAccount, s.staffOnly(staff.RoleAdmin))
 	g.GET("/figures", s.staffFigures, s.staffOnly(staff.RoleIntake, staff.RoleLeader))
 	g.GET("/figures.xlsx", s.staffFiguresXLSX, s.staffOnly(staff.RoleIntake, staff.RoleLeader))
@@ -315,4 +319,27 @@ func (s *Server) staffAddAccount(c echo.Context) error {
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Msg: messages["invalid"], Err: err}
 	}
 	return c.NoContent(http.StatusCreated)
+}
+
+// staffCorrect: staff set category and subject as they read them; the ticket becomes a
+// labelled example for retraining.
+func (s *Server) staffCorrect(c echo.Context) error {
+	t, err := s.visibleTicket(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Version  int64       `json:"version"`
+		Category string      `json:"category"`
+		Subject  nlp.Subject `json:"subject"`
+	}
+	if err := c.Bind(&in); err != nil {
+		return fail(http.StatusBadRequest, "bad_json")
+	}
+	a := account(c)
+	next, err := s.reveal.Correct(c.Request().Context(), t.ID, in.Version, a.Username, a.Role, in.Category, in.Subject)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, staffView(next))
 }

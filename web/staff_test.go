@@ -141,6 +141,8 @@ func TestStaffAuthorisationMatrix(t *testing.T) {
 		{"GET", "/staff/api/tickets/:id", "/staff/api/tickets/" + b, nil, []string{"op1", "intake1", "leader1", "handler-b"}},
 		{"POST", "/staff/api/tickets/:id/moves", "/staff/api/tickets/" + a + "/moves", map[string]any{"action": "start", "version": 99}, []string{"intake1", "leader1", "handler-a"}},
 		{"POST", "/staff/api/tickets/:id/moves", "/staff/api/tickets/" + b + "/moves", map[string]any{"action": "start", "version": 99}, []string{"intake1", "leader1", "handler-b"}},
+		{"POST", "/staff/api/tickets/:id/correction", "/staff/api/tickets/" + a + "/correction", map[string]any{"version": 99, "category": "inaction"}, []string{"intake1", "leader1", "handler-a"}},
+		{"POST", "/staff/api/tickets/:id/correction", "/staff/api/tickets/" + b + "/correction", map[string]any{"version": 99, "category": "inaction"}, []string{"intake1", "leader1", "handler-b"}},
 		{"POST", "/staff/api/tickets/:id/identity", "/staff/api/tickets/" + a + "/identity", map[string]any{"reason": "回访"}, []string{"intake1", "leader1"}},
 		{"POST", "/staff/api/accounts", "/staff/api/accounts", map[string]any{"username": "x" + fmt.Sprint(time.Now().UnixNano()%1000), "role": "leader", "password": "long enough pw"}, []string{"admin1"}},
 		{"GET", "/staff/api/figures", "/staff/api/figures", nil, []string{"intake1", "leader1"}},

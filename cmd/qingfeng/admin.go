@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -21,6 +22,7 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	usage := func() error {
 		fmt.Fprintln(stderr, "usage: qingfeng admin [-redis URL] [-namespace NS] add-user -user NAME -role operator|intake|handler|leader|admin [-body ID]")
 		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] load-bodies FILE.yaml")
+		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] export-corrections > corrections.tsv")
 		return errUsage
 	}
 	fs := flag.NewFlagSet("admin", flag.ContinueOnError)
@@ -63,6 +65,21 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 		fmt.Fprintf(stdout, "account %s (%s) saved\n", *user, *role)
 		return nil
+	case "export-corrections":
+		outcomes, err := intake.LoadOutcomes(nil)
+		if err != nil {
+			return err
+		}
+		examples, err := intake.NewStore(rdb, sf.namespace, outcomes, time.Now).CorrectedExamples(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "# Staff corrections, corpus format (qingfeng train -corpus FILE, or QINGFENG_CORPUS).")
+		for _, ex := range examples {
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\t%s\n", ex.Category, dash(ex.Channel), dash(ex.Unit), dash(ex.Position),
+				strings.Join(strings.Fields(ex.Text), " "))
+		}
+		return nil
 	case "load-bodies":
 		if fs.NArg() != 2 {
 			return usage()
@@ -79,4 +96,11 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return nil
 	}
 	return usage()
+}
+
+func dash(s string) string {
+	if strings.ContainsAny(s, "\t\n") || s == "" {
+		return "-"
+	}
+	return s
 }

@@ -12,6 +12,7 @@ import (
 
 	"qingfeng/intake"
 	"qingfeng/internal/redistest"
+	"qingfeng/internal/testkit"
 	"qingfeng/nlp"
 	"qingfeng/staff"
 )
@@ -206,5 +207,22 @@ func TestAdminCommands(t *testing.T) {
 	d := staff.NewDirectory(rdb, ns)
 	if _, _, err := d.Login(ctx, "chief", "a long admin password", "test"); err != nil {
 		t.Errorf("the new admin cannot log in: %v", err)
+	}
+	// A corrected ticket comes out in the corpus format train reads.
+	k := testkit.Build(t, testkit.Analyzer(t), redistest.Client(t), ns)
+	rc, err := k.Intake.Submit(ctx, intake.Report{Channel: "sms", SenderID: "x", Anonymous: true, Text: "领导天天\t不上班"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Intake.Correct(ctx, rc.Ticket.ID, rc.Ticket.Version, "i", intake.RoleIntake, "lax_discipline", nlp.Subject{Unit: "县林业局"}); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := run(ctx, append(base, "export-corrections"), nil, &out, &errOut); code != 0 {
+		t.Fatalf("export: %d %s", code, errOut.String())
+	}
+	examples, err := nlp.ParseCorpus(out.String())
+	if err != nil || len(examples) != 1 || examples[0].Category != "lax_discipline" || examples[0].Unit != "县林业局" || examples[0].Text != "领导天天 不上班" {
+		t.Errorf("exported %q: %+v %v", out.String(), examples, err)
 	}
 }
