@@ -243,3 +243,6 @@ func hasDanger(res *nlp.Result) bool {
 	}
 	return false
 }
+
+// Analyze reads a text without storing anything (the operator's live suggestions).
+func (in *Intake) Analyze(text string) (*nlp.Result, error) { return in.analyzer.Analyze(text) }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
@@ -37,6 +38,8 @@ type StaffTickets interface {
 type IdentityRevealer interface {
 	RevealIdentity(ctx context.Context, id, actor string, role intake.Role, why string) (*intake.Identity, error)
 	Correct(ctx context.Context, id string, version int64, actor string, role intake.Role, category string, subject nlp.Subject) (*intake.Ticket, error)
+	Search(ctx context.Context, query string, limit int64) ([]string, error)
+	Analyze(text string) (*nlp.Result, error)
 }
 
 const staffCookie = "qf_staff"
@@ -69,6 +72,8 @@ func (s *Server) WithStaff(d StaffDeps) *Server {
 	g.POST("/accounts", s.staffAddAccount, s.staffOnly(staff.RoleAdmin))
 	g.GET("/figures", s.staffFigures, s.staffOnly(staff.RoleIntake, staff.RoleLeader))
 	g.GET("/figures.xlsx", s.staffFiguresXLSX, s.staffOnly(staff.RoleIntake, staff.RoleLeader))
+	g.POST("/suggest", s.staffSuggest, s.staffOnly(staff.RoleOperator, staff.RoleIntake))
+	g.GET("/search", s.staffSearch, s.staffOnly(staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
 	g.GET("/live", s.staffLive, s.staffOnly(staff.RoleOperator, staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
 	return s
 }
@@ -342,4 +347,50 @@ func (s *Server) staffCorrect(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, staffView(next))
+}
+
+// staffSuggest reads what an operator is typing and suggests category and subject.
+func (s *Server) staffSuggest(c echo.Context) error {
+	var in struct{ Text string }
+	if err := c.Bind(&in); err != nil {
+		return fail(http.StatusBadRequest, "bad_json")
+	}
+	res, err := s.reveal.Analyze(in.Text)
+	if err != nil {
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Msg: messages["invalid"], Err: err}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"category": res.Category, "scores": res.Scores, "subject": res.Subject,
+		"evidence": res.Evidence, "signals": res.Signals, "mode": res.Mode, "rule": res.Rule})
+}
+
+// staffSearch finds tickets by their words, or by number, among those one may see.
+func (s *Server) staffSearch(c echo.Context) error {
+	ctx := c.Request().Context()
+	q := strings.TrimSpace(c.QueryParam("q"))
+	var ids []string
+	if strings.HasPrefix(strings.ToUpper(q), "QF-") {
+		ids = []string{strings.ToUpper(q)}
+	} else {
+		found, err := s.reveal.Search(ctx, q, queueLimit)
+		if err != nil {
+			return err
+		}
+		ids = found
+	}
+	out := []map[string]any{}
+	for _, id := range ids {
+		t, err := s.staffTickets.Get(ctx, id)
+		if intake.CodeOf(err) == intake.CodeNotFound {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if ok, err := s.visible(ctx, account(c), t); err != nil {
+			return err
+		} else if ok {
+			out = append(out, staffView(t))
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"tickets": out})
 }

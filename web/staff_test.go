@@ -147,6 +147,8 @@ func TestStaffAuthorisationMatrix(t *testing.T) {
 		{"POST", "/staff/api/accounts", "/staff/api/accounts", map[string]any{"username": "x" + fmt.Sprint(time.Now().UnixNano()%1000), "role": "leader", "password": "long enough pw"}, []string{"admin1"}},
 		{"GET", "/staff/api/figures", "/staff/api/figures", nil, []string{"intake1", "leader1"}},
 		{"GET", "/staff/api/figures.xlsx", "/staff/api/figures.xlsx", nil, []string{"intake1", "leader1"}},
+		{"POST", "/staff/api/suggest", "/staff/api/suggest", map[string]any{"text": "村会计截留补贴"}, []string{"op1", "intake1"}},
+		{"GET", "/staff/api/search", "/staff/api/search?q=" + b, nil, []string{"intake1", "leader1", "handler-a", "handler-b"}},
 		{"GET", "/staff/api/live", "/staff/api/live", nil, []string{"op1", "intake1", "leader1", "handler-a", "handler-b"}},
 		{"POST", "/staff/api/logout", "/staff/api/logout", nil, []string{"op1", "intake1", "leader1", "handler-a", "handler-b", "admin1"}},
 	}
@@ -305,5 +307,24 @@ func TestStaffLiveUpdates(t *testing.T) {
 	}
 	if m["ticket"] != e.tickets["a"].ID || m["event"] != "moved" || m["detail"] != "start" || m["status"] != "in_progress" {
 		t.Errorf("live message %v, want a's start only", m)
+	}
+}
+
+func TestStaffSearchAndSuggest(t *testing.T) {
+	e, logins := newStaffEnv(t)
+	code, body := e.do(t, logins["handler-a"], "GET", "/staff/api/search?q=种粮补贴", nil)
+	var res struct{ Tickets []struct{ ID string } }
+	_ = json.Unmarshal([]byte(body), &res)
+	if code != 200 || len(res.Tickets) != 1 || res.Tickets[0].ID != e.tickets["a"].ID {
+		t.Errorf("handler-a's search: %d %+v", code, res.Tickets)
+	}
+	_, body = e.do(t, logins["intake1"], "GET", "/staff/api/search?q=种粮补贴", nil)
+	_ = json.Unmarshal([]byte(body), &res)
+	if len(res.Tickets) != 2 {
+		t.Errorf("intake's search: %+v", res.Tickets)
+	}
+	code, body = e.do(t, logins["op1"], "POST", "/staff/api/suggest", map[string]any{"text": "县交警大队民警收钱放车"})
+	if code != 200 || !strings.Contains(body, `"category":"extortion"`) || !strings.Contains(body, "县交警大队") {
+		t.Errorf("suggest: %d %s", code, body)
 	}
 }
