@@ -126,6 +126,34 @@ func (s *Store) Get(ctx context.Context, id string) (*Ticket, error) {
 	return ticketFromHash(h)
 }
 
+// GetMany reads several tickets in one round trip, in the order given; ids with no
+// ticket are left out.
+func (s *Store) GetMany(ctx context.Context, ids []string) ([]*Ticket, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = pipe.HGetAll(ctx, s.key("t", id))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, unavailable(err)
+	}
+	out := make([]*Ticket, 0, len(ids))
+	for _, c := range cmds {
+		if len(c.Val()) == 0 {
+			continue
+		}
+		t, err := ticketFromHash(c.Val())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
 // Audit reads a ticket's history.
 func (s *Store) Audit(ctx context.Context, id string) ([]AuditEntry, error) {
 	raw, err := s.rdb.LRange(ctx, s.key("t", id, "audit"), 0, -1).Result()

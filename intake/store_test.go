@@ -99,6 +99,33 @@ func TestCreateStoresTicketIndexesAuditAndEvent(t *testing.T) {
 	})
 }
 
+func TestGetManyKeepsOrderAndLeavesOutUnknownIDs(t *testing.T) {
+	eachBackend(t, func(t *testing.T, c conn) {
+		s := testStore(t, c)
+		ctx := context.Background()
+		var ids []string
+		for _, src := range []string{"sms:g-1", "sms:g-2", "sms:g-3"} {
+			tk, _, err := s.Create(ctx, sampleTicket(src), "sms-gateway", RoleSystem)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, tk.ID)
+		}
+		got, err := s.GetMany(ctx, []string{ids[2], "QF-20260302-999999", ids[0], ids[1]})
+		if err != nil || len(got) != 3 {
+			t.Fatalf("GetMany = %d tickets, %v", len(got), err)
+		}
+		for i, want := range []string{ids[2], ids[0], ids[1]} {
+			if got[i].ID != want || got[i].Text != sampleTicket("").Text {
+				t.Errorf("ticket %d = %s %q, want %s", i, got[i].ID, got[i].Text, want)
+			}
+		}
+		if none, err := s.GetMany(ctx, nil); err != nil || len(none) != 0 {
+			t.Errorf("GetMany(nil) = %v, %v", none, err)
+		}
+	})
+}
+
 // A retried webhook never makes a second ticket, even when the retries race.
 func TestCreateIsIdempotent(t *testing.T) {
 	eachBackend(t, func(t *testing.T, c conn) {

@@ -28,6 +28,7 @@ type StaffDirectory interface {
 // StaffTickets is what the console needs of the ticket store.
 type StaffTickets interface {
 	Get(ctx context.Context, id string) (*intake.Ticket, error)
+	GetMany(ctx context.Context, ids []string) ([]*intake.Ticket, error)
 	Find(ctx context.Context, field, value string, limit int64) ([]string, error)
 	Audit(ctx context.Context, id string) ([]intake.AuditEntry, error)
 	Apply(ctx context.Context, id string, version int64, m intake.Move) (*intake.Ticket, error)
@@ -220,19 +221,25 @@ func (s *Server) staffQueue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.visibleList(c, ids, limit)
+}
+
+// visibleList answers the tickets of ids that the caller may see, at most limit of them.
+func (s *Server) visibleList(c echo.Context, ids []string, limit int64) error {
+	ctx := c.Request().Context()
+	tickets, err := s.staffTickets.GetMany(ctx, ids)
+	if err != nil {
+		return err
+	}
 	out := []map[string]any{}
-	for _, id := range ids {
-		t, err := s.staffTickets.Get(ctx, id)
-		if err != nil {
-			return err
+	for _, t := range tickets {
+		if int64(len(out)) == limit {
+			break
 		}
 		if ok, err := s.visible(ctx, account(c), t); err != nil {
 			return err
 		} else if ok {
 			out = append(out, staffView(t))
-		}
-		if int64(len(out)) == limit {
-			break
 		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"tickets": out})
@@ -377,20 +384,5 @@ func (s *Server) staffSearch(c echo.Context) error {
 		}
 		ids = found
 	}
-	out := []map[string]any{}
-	for _, id := range ids {
-		t, err := s.staffTickets.Get(ctx, id)
-		if intake.CodeOf(err) == intake.CodeNotFound {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if ok, err := s.visible(ctx, account(c), t); err != nil {
-			return err
-		} else if ok {
-			out = append(out, staffView(t))
-		}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"tickets": out})
+	return s.visibleList(c, ids, queueLimit)
 }
