@@ -1,10 +1,12 @@
 package intake
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -288,6 +290,27 @@ func (s *Store) Find(ctx context.Context, field, value string, limit int64) ([]s
 	ids, err := s.rdb.ZRevRange(ctx, s.key("idx", field, value), 0, limit-1).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, unavailable(err)
+	}
+	return ids, nil
+}
+
+// FindWithin lists, newest first, the ids of one index that also belong to one of bodies
+// (at most limit), so a handler's queue holds all of its own tickets, however busy the
+// shared index is.
+func (s *Store) FindWithin(ctx context.Context, field, value string, bodies []string, limit int64) ([]string, error) {
+	var found []redis.Z
+	for _, b := range bodies {
+		z, err := s.rdb.ZInterWithScores(ctx, &redis.ZStore{Keys: []string{s.key("idx", field, value), s.key("idx", "body", b)},
+			Aggregate: "MAX"}).Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, unavailable(err)
+		}
+		found = append(found, z...)
+	}
+	slices.SortFunc(found, func(a, b redis.Z) int { return cmp.Compare(b.Score, a.Score) })
+	ids := make([]string, 0, min(int64(len(found)), limit))
+	for _, z := range found[:min(int64(len(found)), limit)] {
+		ids = append(ids, z.Member.(string))
 	}
 	return ids, nil
 }

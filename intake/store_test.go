@@ -3,6 +3,7 @@ package intake
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -122,6 +123,44 @@ func TestGetManyKeepsOrderAndLeavesOutUnknownIDs(t *testing.T) {
 		}
 		if none, err := s.GetMany(ctx, nil); err != nil || len(none) != 0 {
 			t.Errorf("GetMany(nil) = %v, %v", none, err)
+		}
+	})
+}
+
+func TestFindWithinListsOnlyTheBodiesTicketsNewestFirst(t *testing.T) {
+	eachBackend(t, func(t *testing.T, c conn) {
+		o, err := LoadOutcomes(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock := time.Date(2026, 3, 2, 9, 30, 0, 0, chinaTime)
+		s := NewStore(c.rdb, c.ns, o, func() time.Time { clock = clock.Add(time.Minute); return clock })
+		ctx := context.Background()
+		ids := map[string]string{}
+		for i, body := range []string{"county", "other", "town", "other", "county"} {
+			tk := sampleTicket(fmt.Sprintf("sms:w-%d", i))
+			tk.Body = body
+			made, _, err := s.Create(ctx, tk, "sms-gateway", RoleSystem)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[fmt.Sprint(body, i)] = made.ID
+		}
+		for _, tt := range []struct {
+			field, value string
+			bodies       []string
+			limit        int64
+			want         []string
+		}{
+			{"status", "received", []string{"county", "town"}, 10, []string{ids["county4"], ids["town2"], ids["county0"]}},
+			{"status", "received", []string{"county", "town"}, 2, []string{ids["county4"], ids["town2"]}},
+			{"body", "other", []string{"county", "town"}, 10, []string{}},
+			{"status", "concluded", []string{"county"}, 10, []string{}},
+		} {
+			got, err := s.FindWithin(ctx, tt.field, tt.value, tt.bodies, tt.limit)
+			if err != nil || !slices.Equal(got, tt.want) {
+				t.Errorf("FindWithin(%s=%s, %v) = %v, %v; want %v", tt.field, tt.value, tt.bodies, got, err, tt.want)
+			}
 		}
 	})
 }

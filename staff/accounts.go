@@ -295,3 +295,24 @@ func (d *Directory) Within(ctx context.Context, body, ancestor string) (bool, er
 	}
 	return false, nil
 }
+
+// Subtree lists root and every body below it: the bodies whose tickets root may see.
+func (d *Directory) Subtree(ctx context.Context, root string) ([]string, error) {
+	all, err := d.rdb.HGetAll(ctx, d.prefix+"bodies").Result()
+	if err != nil {
+		return nil, err
+	}
+	children := map[string][]string{}
+	for id, raw := range all {
+		var b Body
+		if err := json.Unmarshal([]byte(raw), &b); err != nil {
+			return nil, fmt.Errorf("body %s: %w", id, err)
+		}
+		children[b.Parent] = append(children[b.Parent], id)
+	}
+	out := []string{root}
+	for i := 0; i < len(out) && len(out) <= len(all); i++ {
+		out = append(out, children[out[i]]...)
+	}
+	return out, nil
+}

@@ -2,6 +2,7 @@ package staff
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,6 +37,13 @@ func TestBodiesTree(t *testing.T) {
 	}{{"town", "county", true}, {"town", "city", true}, {"county", "county", true}, {"other", "county", false}, {"county", "town", false}, {"ghost", "city", false}} {
 		if got, _ := d.Within(ctx, tt.body, tt.ancestor); got != tt.want {
 			t.Errorf("Within(%s, %s) = %v", tt.body, tt.ancestor, got)
+		}
+	}
+	for root, want := range map[string][]string{"county": {"county", "town"}, "city": {"city", "county", "other", "town"}, "town": {"town"}} {
+		got, err := d.Subtree(ctx, root)
+		slices.Sort(got)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("Subtree(%s) = %v, %v; want %v", root, got, err, want)
 		}
 	}
 	for _, tt := range []struct{ user, role, body, pw string }{

@@ -22,6 +22,7 @@ type StaffDirectory interface {
 	Session(ctx context.Context, token string) (*staff.Account, *staff.Session, error)
 	Logout(ctx context.Context, token string) error
 	Within(ctx context.Context, body, ancestor string) (bool, error)
+	Subtree(ctx context.Context, root string) ([]string, error)
 	AddAccount(ctx context.Context, username string, role intake.Role, body, password string) error
 }
 
@@ -30,6 +31,7 @@ type StaffTickets interface {
 	Get(ctx context.Context, id string) (*intake.Ticket, error)
 	GetMany(ctx context.Context, ids []string) ([]*intake.Ticket, error)
 	Find(ctx context.Context, field, value string, limit int64) ([]string, error)
+	FindWithin(ctx context.Context, field, value string, bodies []string, limit int64) ([]string, error)
 	Audit(ctx context.Context, id string) ([]intake.AuditEntry, error)
 	Apply(ctx context.Context, id string, version int64, m intake.Move) (*intake.Ticket, error)
 }
@@ -217,11 +219,24 @@ func (s *Server) staffQueue(c echo.Context) error {
 	if limit <= 0 || limit > queueLimit {
 		limit = 50
 	}
-	ids, err := s.staffTickets.Find(ctx, field, value, queueLimit)
+	ids, err := s.queueIDs(ctx, account(c), field, value)
 	if err != nil {
 		return err
 	}
 	return s.visibleList(c, ids, limit)
+}
+
+// queueIDs reads a queue's newest tickets; a handler's come from its own bodies' indexes,
+// so others' tickets never crowd its own out of the page.
+func (s *Server) queueIDs(ctx context.Context, a *staff.Account, field, value string) ([]string, error) {
+	if a.Role != staff.RoleHandler {
+		return s.staffTickets.Find(ctx, field, value, queueLimit)
+	}
+	bodies, err := s.staff.Subtree(ctx, a.Body)
+	if err != nil {
+		return nil, err
+	}
+	return s.staffTickets.FindWithin(ctx, field, value, bodies, queueLimit)
 }
 
 // visibleList answers the tickets of ids that the caller may see, at most limit of them.

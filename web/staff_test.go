@@ -27,6 +27,7 @@ type staffEnv struct {
 	srv     *httptest.Server
 	routes  [][2]string
 	tickets map[string]*intake.Ticket // by name: "a" in body county-a, logged by op1; "b" in county-b
+	store   *intake.Store
 }
 
 type login struct{ cookie, csrf string }
@@ -63,7 +64,7 @@ func newStaffEnv(t *testing.T) (*staffEnv, map[string]login) {
 		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg).WithStaff(StaffDeps{Directory: dir, Tickets: k.Store, Reveal: k.Intake, Figures: k.Store, Live: k.Store})
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	e := &staffEnv{srv: srv, routes: s.StaffRoutes(), tickets: map[string]*intake.Ticket{}}
+	e := &staffEnv{srv: srv, routes: s.StaffRoutes(), tickets: map[string]*intake.Ticket{}, store: k.Store}
 	for name, body := range map[string]string{"a": "town-a1", "b": "county-b"} {
 		rc, err := k.Intake.Submit(ctx, intake.Report{Channel: "hotline", SenderID: "call-" + name, Phone: "1390000000" + name,
 			Text: "村会计截留种粮补贴<script>alert(1)</script>", Operator: "op1", Actor: "op1", Role: intake.RoleOperator})
@@ -326,5 +327,26 @@ func TestStaffSearchAndSuggest(t *testing.T) {
 	code, body = e.do(t, logins["op1"], "POST", "/staff/api/suggest", map[string]any{"text": "县交警大队民警收钱放车"})
 	if code != 200 || !strings.Contains(body, `"category":"extortion"`) || !strings.Contains(body, "县交警大队") {
 		t.Errorf("suggest: %d %s", code, body)
+	}
+}
+
+// A handler's queue comes from its own bodies' tickets: a busy shared queue never pushes
+// them off the page.
+func TestHandlerQueueIsNotCrowdedOut(t *testing.T) {
+	e, logins := newStaffEnv(t)
+	ctx := context.Background()
+	mine, _, err := e.store.Create(ctx, intake.Ticket{Source: "sms:own", Channel: "sms", Text: "镇干部不作为", Body: "town-a1"}, "test", intake.RoleSystem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range queueLimit + 5 {
+		if _, _, err := e.store.Create(ctx, intake.Ticket{Source: fmt.Sprintf("sms:other-%d", i), Channel: "sms", Text: "乙县干部不作为", Body: "county-b"}, "test", intake.RoleSystem); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, q := e.do(t, logins["handler-a"], "GET", "/staff/api/tickets?field=status&value=received", nil)
+	var queue struct{ Tickets []struct{ ID string } }
+	if err := json.Unmarshal([]byte(q), &queue); err != nil || len(queue.Tickets) != 1 || queue.Tickets[0].ID != mine.ID {
+		t.Errorf("handler-a's received queue = %+v (%v), want only %s", queue.Tickets, err, mine.ID)
 	}
 }
