@@ -38,15 +38,28 @@ func period(c echo.Context, now time.Time) (time.Time, time.Time, error) {
 		}
 		to = d.EndOf().AddDate(0, 0, -1).Add(time.Nanosecond)
 	}
+	if !to.After(from) || to.Sub(from) > maxPeriod {
+		return from, to, fmt.Errorf("period %s..%s is empty or longer than %s", from, to, maxPeriod)
+	}
 	return from, to, nil
 }
 
-func (s *Server) staffFigures(c echo.Context) error {
+// maxPeriod bounds one figures request: they read every ticket of the period.
+const maxPeriod = 366 * 24 * time.Hour
+
+// periodFigures reads the figures of the period the request names.
+func (s *Server) periodFigures(c echo.Context) (*intake.Figures, error) {
 	from, to, err := period(c, s.cfg.Now())
 	if err != nil {
-		return fail(http.StatusBadRequest, "bad_json")
+		e := fail(http.StatusBadRequest, "bad_period")
+		e.Err = err
+		return nil, e
 	}
-	f, err := s.figures.Figures(c.Request().Context(), from, to)
+	return s.figures.Figures(c.Request().Context(), from, to)
+}
+
+func (s *Server) staffFigures(c echo.Context) error {
+	f, err := s.periodFigures(c)
 	if err != nil {
 		return err
 	}
@@ -58,11 +71,7 @@ func (s *Server) staffFigures(c echo.Context) error {
 // staffFiguresXLSX exports the figures and the ticket list as an Excel workbook for the
 // monthly and quarterly tables leaders read.
 func (s *Server) staffFiguresXLSX(c echo.Context) error {
-	from, to, err := period(c, s.cfg.Now())
-	if err != nil {
-		return fail(http.StatusBadRequest, "bad_json")
-	}
-	f, err := s.figures.Figures(c.Request().Context(), from, to)
+	f, err := s.periodFigures(c)
 	if err != nil {
 		return err
 	}
@@ -71,7 +80,7 @@ func (s *Server) staffFiguresXLSX(c echo.Context) error {
 	const summary = "汇总"
 	book.SetSheetName("Sheet1", summary)
 	rows := [][]any{
-		{"统计期间", from.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02"), to.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")},
+		{"统计期间", f.From.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02"), f.To.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")},
 		{"受理总数", f.Total}, {"已报结及以后", f.Finished}, {"按时办结率", f.OnTime},
 		{"已办结", f.Concluded}, {"查实率", f.Substantiated}, {"重复举报率", f.Repeats},
 	}
@@ -112,7 +121,7 @@ func (s *Server) staffFiguresXLSX(c echo.Context) error {
 	if err := writeRows(book, list, rows); err != nil {
 		return err
 	}
-	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="qingfeng-figures-%s.xlsx"`, from.Format("20060102")))
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="qingfeng-figures-%s.xlsx"`, f.From.Format("20060102")))
 	c.Response().Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Response().WriteHeader(http.StatusOK)
 	return book.Write(c.Response())

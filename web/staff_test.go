@@ -255,6 +255,13 @@ func TestFiguresAndExcelExport(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `"Total":2`) || !strings.Contains(body, `"hotline":2`) {
 		t.Fatalf("figures: %d %s", code, body)
 	}
+	for _, q := range []string{"from=2026-13-01", "to=yesterday", "from=2026-05-01&to=2026-04-01", "from=2020-01-01&to=2026-01-01"} {
+		for _, path := range []string{"/staff/api/figures?", "/staff/api/figures.xlsx?"} {
+			if code, body := e.do(t, logins["leader1"], "GET", path+q, nil); code != http.StatusBadRequest || !strings.Contains(body, "统计期间不正确") {
+				t.Errorf("%s%s: %d %s, want 400 with the period message", path, q, code, body)
+			}
+		}
+	}
 	req, _ := http.NewRequest("GET", e.srv.URL+"/staff/api/figures.xlsx", nil)
 	req.AddCookie(&http.Cookie{Name: staffCookie, Value: logins["leader1"].cookie})
 	resp, err := http.DefaultClient.Do(req)
