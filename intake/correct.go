@@ -80,9 +80,15 @@ func (s *Store) rewrite(ctx context.Context, t, next *Ticket, actor string, role
 		return nil, fmt.Errorf("encode audit entry: %w", err)
 	}
 	leave, join := diff(s.indexes(t), s.indexes(next))
-	keys := append([]string{s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.key("due")}, leave...)
+	keys := append([]string{s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.key("due"), s.dayKey(DateOf(t.CreatedAt))}, leave...)
 	keys = append(keys, join...)
-	args := append([]any{t.Version, t.ID, len(leave), next.CreatedAt.UnixMilli(), entryJSON, dueScore(next), string(action)}, next.fields()...)
+	was, is := tally(t), tally(next)
+	args := []any{t.Version, t.ID, len(leave), next.CreatedAt.UnixMilli(), entryJSON, dueScore(next), string(action),
+		dateOrEmpty(t.Due), dateOrEmpty(next.Due), len(was), len(is)}
+	for _, f := range append(was, is...) {
+		args = append(args, f)
+	}
+	args = append(args, next.fields()...)
 	res, err := moveScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return nil, unavailable(err)

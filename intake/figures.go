@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -23,7 +24,6 @@ type Figures struct {
 	Concluded     int
 	Substantiated float64 // share of concluded tickets found 属实 or 部分属实
 	Repeats       float64 // share of tickets linked to an earlier one
-	Tickets       []FigureRow
 }
 
 // FigureRow is one ticket in the list that goes with the figures.
@@ -32,77 +32,58 @@ type FigureRow struct {
 	CreatedAt                                                      time.Time
 }
 
-// Figures counts the tickets created in [from, to).
+// Figures counts the tickets created in [from, to), whole China days, from the
+// counters (tally): a few small reads whatever the number of tickets.
 func (s *Store) Figures(ctx context.Context, from, to time.Time) (*Figures, error) {
+	f := &Figures{From: from, To: to, ByCategory: map[string]int{}, ByBody: map[string]int{}, ByRank: map[string]int{},
+		ByChannel: map[string]int{}, ByMode: map[string]int{}}
+	if !to.After(from) {
+		return f, nil
+	}
+	sum, err := s.sumDays(ctx, DateOf(from), DateOf(to.Add(-time.Nanosecond)))
+	if err != nil {
+		return nil, err
+	}
+	by := map[string]map[string]int{"category": f.ByCategory, "body": f.ByBody, "rank": f.ByRank, "channel": f.ByChannel, "mode": f.ByMode}
+	for k, n := range sum {
+		if dim, v, ok := strings.Cut(k, ":"); ok && by[dim] != nil && n != 0 {
+			by[dim][v] += n
+		}
+	}
+	f.Total, f.Finished, f.Concluded = sum["total"], sum["finished"], sum["concluded"]
+	f.OnTime = share(f.Finished-sum["finished_late"], f.Finished)
+	f.Substantiated, f.Repeats = share(sum["substantiated"], f.Concluded), share(sum["repeat"], f.Total)
+	return f, nil
+}
+
+// FigureRows lists the tickets created in [from, to), oldest first, for the export.
+func (s *Store) FigureRows(ctx context.Context, from, to time.Time) ([]FigureRow, error) {
 	ids, err := s.rdb.ZRangeByScore(ctx, s.key("all"), &redis.ZRangeBy{Min: strconv.FormatInt(from.UnixMilli(), 10), Max: "(" + strconv.FormatInt(to.UnixMilli(), 10)}).Result()
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	f := &Figures{From: from, To: to, ByCategory: map[string]int{}, ByBody: map[string]int{}, ByRank: map[string]int{},
-		ByChannel: map[string]int{}, ByMode: map[string]int{}}
-	fields := []string{"status", "category", "channel", "mode", "body", "subject_unit", "subject_rank", "finding", "due", "related", "created_at"}
-	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.SliceCmd, len(ids))
-	for i, id := range ids {
-		cmds[i] = pipe.HMGet(ctx, s.key("t", id), fields...)
-	}
-	if len(ids) > 0 {
+	rows := make([]FigureRow, 0, len(ids))
+	fields := []string{"status", "category", "channel", "mode", "body", "subject_unit", "subject_rank", "finding", "created_at"}
+	for start := 0; start < len(ids); start += scanBatch {
+		batch := ids[start:min(start+scanBatch, len(ids))]
+		pipe := s.rdb.Pipeline()
+		cmds := make([]*redis.SliceCmd, len(batch))
+		for i, id := range batch {
+			cmds[i] = pipe.HMGet(ctx, s.key("t", id), fields...)
+		}
 		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 			return nil, unavailable(err)
 		}
-	}
-	// Overdue tickets carry the scanner's red marker for their deadline.
-	late := s.rdb.Pipeline()
-	lateCmds := map[int]*redis.IntCmd{}
-	repeats, substantiatedN, onTime := 0, 0, 0
-	for i, c := range cmds {
-		v := c.Val()
-		str := func(k int) string { x, _ := v[k].(string); return x }
-		row := FigureRow{ID: ids[i], Status: str(0), Category: str(1), Channel: str(2), Mode: str(3), Body: str(4),
-			Unit: str(5), Rank: str(6), Finding: str(7)}
-		row.CreatedAt, _ = time.Parse(time.RFC3339Nano, str(10))
-		f.Tickets = append(f.Tickets, row)
-		f.Total++
-		for _, m := range []struct {
-			into map[string]int
-			k    string
-		}{{f.ByCategory, row.Category}, {f.ByBody, row.Body}, {f.ByRank, row.Rank}, {f.ByChannel, row.Channel}, {f.ByMode, row.Mode}} {
-			if m.k == "" {
-				m.k = "未知"
-			}
-			m.into[m.k]++
-		}
-		if str(9) != "" {
-			repeats++
-		}
-		st := Status(row.Status)
-		if reportedStatuses[st] {
-			f.Finished++
-			if d := str(8); d != "" {
-				lateCmds[i] = late.Exists(ctx, s.key("warned", ids[i], string(LevelRed), d))
-			} else {
-				onTime++
-			}
-		}
-		if st == StatusConcluded || st == StatusReplied || st == StatusClosed {
-			f.Concluded++
-			if substantiated[row.Finding] {
-				substantiatedN++
-			}
+		for i, c := range cmds {
+			v := c.Val()
+			str := func(k int) string { x, _ := v[k].(string); return x }
+			row := FigureRow{ID: batch[i], Status: str(0), Category: str(1), Channel: str(2), Mode: str(3), Body: str(4),
+				Unit: str(5), Rank: str(6), Finding: str(7)}
+			row.CreatedAt, _ = time.Parse(time.RFC3339Nano, str(8))
+			rows = append(rows, row)
 		}
 	}
-	if len(lateCmds) > 0 {
-		if _, err := late.Exec(ctx); err != nil {
-			return nil, unavailable(err)
-		}
-		for _, c := range lateCmds {
-			if c.Val() == 0 {
-				onTime++
-			}
-		}
-	}
-	f.OnTime, f.Substantiated, f.Repeats = share(onTime, f.Finished), share(substantiatedN, f.Concluded), share(repeats, f.Total)
-	return f, nil
+	return rows, nil
 }
 
 func share(n, of int) float64 {

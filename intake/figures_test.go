@@ -49,6 +49,9 @@ func TestFiguresRates(t *testing.T) {
 		if f.Total != 3 || f.Finished != 2 || f.Concluded != 2 || f.OnTime != 0.5 || f.Substantiated != 0.5 || f.ByMode["direct"] != 3 {
 			t.Errorf("figures %+v", f)
 		}
+		if differ, err := s.RecountFigures(ctx, false); err != nil || len(differ) > 0 {
+			t.Errorf("counters differ from a recount on %v (%v)", differ, err)
+		}
 		if f.Repeats < 0.33 || f.Repeats > 0.34 {
 			t.Errorf("repeats %v", f.Repeats)
 		}

@@ -74,9 +74,17 @@ func (sc *Scanner) check(ctx context.Context, id string, today Date, res *ScanRe
 		return nil
 	}
 	marker := sc.store.key("warned", id, string(level), t.Due.String())
-	n, err := warnScript.Run(ctx, sc.store.rdb, []string{marker, sc.store.key("events")}, id, string(level), int64(markerLife/time.Second)).Int()
+	args := []any{id, string(level), int64(markerLife / time.Second), t.Version, t.Due.String()}
+	for _, f := range lateTally(t) {
+		args = append(args, f)
+	}
+	n, err := warnScript.Run(ctx, sc.store.rdb, []string{marker, sc.store.key("events"), sc.store.key("t", id),
+		sc.store.dayKey(DateOf(t.CreatedAt))}, args...).Int()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return unavailable(err)
+	}
+	if n < 0 {
+		return nil // it changed since we read it; the next pass looks again
 	}
 	res.Warned += n
 	if level != LevelRed || t.Mode != ModeAssigned {

@@ -19,46 +19,58 @@ if existing then return {0, existing} end
 return {1, redis.call('INCR', KEYS[2])}
 `)
 
-// createScript stores a new ticket, its first audit entry, its indexes and a "created"
-// event, unless a concurrent delivery of the same message got there first.
+// createScript stores a new ticket, its first audit entry, its indexes, its figures
+// counters and a "created" event, unless a concurrent delivery of the same message got
+// there first.
 //
 //	KEYS[1] idempotency key  KEYS[2] ticket hash  KEYS[3] audit list  KEYS[4] event stream
-//	KEYS[5] due index  KEYS[6] the category's fingerprint index  KEYS[7..] indexes
+//	KEYS[5] due index  KEYS[6] the category's fingerprint index  KEYS[7] the day's figures
+//	KEYS[8..] indexes
 //	ARGV[1] id  ARGV[2] audit entry (JSON)  ARGV[3] index score  ARGV[4] due score or ""
-//	ARGV[5] fingerprint member ("<fingerprint>:<id>")  ARGV[6..] ticket field/value pairs
+//	ARGV[5] fingerprint member ("<fingerprint>:<id>")  ARGV[6] n  ARGV[7..6+n] figures
+//	fields (tally)  ARGV[7+n..] ticket field/value pairs
 //	returns {1, id} when created, {0, existing id} when the message had made one already
-var createScript = redis.NewScript(`
+var createScript = redis.NewScript(tallyLua + `
 local existing = redis.call('GET', KEYS[1])
 if existing then return {0, existing} end
+local n = tonumber(ARGV[6])
 redis.call('SET', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[2], unpack(ARGV, 6))
+redis.call('HSET', KEYS[2], unpack(ARGV, 7 + n))
 redis.call('RPUSH', KEYS[3], ARGV[2])
-for i = 7, #KEYS do redis.call('ZADD', KEYS[i], ARGV[3], ARGV[1]) end
+for i = 8, #KEYS do redis.call('ZADD', KEYS[i], ARGV[3], ARGV[1]) end
 if ARGV[4] ~= '' then redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1]) end
 redis.call('ZADD', KEYS[6], ARGV[3], ARGV[5])
+tally(KEYS[7], KEYS[2], '', 1, ARGV, 7, 6 + n)
 redis.call('XADD', KEYS[4], '*', 'type', 'created', 'id', ARGV[1])
 redis.call('PUBLISH', KEYS[4] .. ':live', 'created ' .. ARGV[1])
 return {1, ARGV[1]}
 `)
 
 // moveScript applies one lifecycle move if the ticket is still at the version the
-// caller read it at; otherwise nothing changes and the caller gets a conflict.
+// caller read it at; otherwise nothing changes and the caller gets a conflict. The
+// ticket's figures counters move with it.
 //
 //	KEYS[1] ticket hash  KEYS[2] audit list  KEYS[3] event stream  KEYS[4] due index
-//	KEYS[5 .. 4+r] indexes to leave  KEYS[5+r ..] indexes to join
+//	KEYS[5] the figures of the ticket's creation day
+//	KEYS[6 .. 5+r] indexes to leave  KEYS[6+r ..] indexes to join
 //	ARGV[1] expected version  ARGV[2] id  ARGV[3] r  ARGV[4] index score
 //	ARGV[5] audit entry (JSON)  ARGV[6] due score, or "" to leave the due index
-//	ARGV[7] action  ARGV[8..] field/value pairs to set (the new version among them)
+//	ARGV[7] action  ARGV[8] old deadline  ARGV[9] new deadline  ARGV[10] a  ARGV[11] b
+//	ARGV[12 .. 11+a] old tally  ARGV[12+a .. 11+a+b] new tally
+//	ARGV[12+a+b ..] field/value pairs to set (the new version among them)
 //	returns {1} when applied, {0, current version} on conflict, {-1} when missing
-var moveScript = redis.NewScript(`
+var moveScript = redis.NewScript(tallyLua + `
 local v = redis.call('HGET', KEYS[1], 'version')
 if not v then return {-1} end
 if v ~= ARGV[1] then return {0, v} end
 local r = tonumber(ARGV[3])
-for i = 5, 4 + r do redis.call('ZREM', KEYS[i], ARGV[2]) end
-for i = 5 + r, #KEYS do redis.call('ZADD', KEYS[i], ARGV[4], ARGV[2]) end
+local a, b = tonumber(ARGV[10]), tonumber(ARGV[11])
+for i = 6, 5 + r do redis.call('ZREM', KEYS[i], ARGV[2]) end
+for i = 6 + r, #KEYS do redis.call('ZADD', KEYS[i], ARGV[4], ARGV[2]) end
 if ARGV[6] == '' then redis.call('ZREM', KEYS[4], ARGV[2]) else redis.call('ZADD', KEYS[4], ARGV[6], ARGV[2]) end
-redis.call('HSET', KEYS[1], unpack(ARGV, 8))
+tally(KEYS[5], KEYS[1], ARGV[8], -1, ARGV, 12, 11 + a)
+tally(KEYS[5], KEYS[1], ARGV[9], 1, ARGV, 12 + a, 11 + a + b)
+redis.call('HSET', KEYS[1], unpack(ARGV, 12 + a + b))
 redis.call('RPUSH', KEYS[2], ARGV[5])
 redis.call('XADD', KEYS[3], '*', 'type', 'moved', 'id', ARGV[2], 'action', ARGV[7])
 redis.call('PUBLISH', KEYS[3] .. ':live', 'moved ' .. ARGV[2] .. ' ' .. ARGV[7])
@@ -66,13 +78,23 @@ return {1}
 `)
 
 // warnScript records a deadline warning once, however many scanners see it: the marker
-// and the event are written together, and only by the scanner that set the marker.
+// and the event are written together, and only by the scanner that set the marker. A
+// red warning (overdue) also marks the ticket late on this deadline and adds its
+// overdue counters, so only if the ticket is still as the scanner read it.
 //
-//	KEYS[1] marker (ticket, level, deadline)  KEYS[2] event stream
-//	ARGV[1] id  ARGV[2] level  ARGV[3] marker lifetime (seconds)
-//	returns 1 when this call recorded the warning, 0 when it was recorded before
+//	KEYS[1] marker (ticket, level, deadline)  KEYS[2] event stream  KEYS[3] ticket hash
+//	KEYS[4] the figures of the ticket's creation day
+//	ARGV[1] id  ARGV[2] level  ARGV[3] marker lifetime (seconds)  ARGV[4] version read
+//	ARGV[5] deadline  ARGV[6..] the overdue counters (lateTally)
+//	returns 1 when this call recorded the warning, 0 when it was recorded before,
+//	-1 when the ticket changed since it was read (the next pass looks again)
 var warnScript = redis.NewScript(`
+if ARGV[2] == 'red' and redis.call('HGET', KEYS[3], 'version') ~= ARGV[4] then return -1 end
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then return 0 end
+if ARGV[2] == 'red' then
+  redis.call('HSET', KEYS[3], 'late_due', ARGV[5])
+  for i = 6, #ARGV do redis.call('HINCRBY', KEYS[4], ARGV[i], 1) end
+end
 redis.call('XADD', KEYS[2], '*', 'type', 'warning', 'id', ARGV[1], 'level', ARGV[2])
 redis.call('PUBLISH', KEYS[2] .. ':live', 'warning ' .. ARGV[1] .. ' ' .. ARGV[2])
 return 1

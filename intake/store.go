@@ -100,11 +100,16 @@ func (s *Store) Create(ctx context.Context, t Ticket, actor string, role Role) (
 		return nil, false, fmt.Errorf("encode audit entry: %w", err)
 	}
 	keys := append([]string{idem, s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.key("due"),
-		s.key("fp", t.Category)}, s.indexes(&t)...)
+		s.key("fp", t.Category), s.dayKey(day)}, s.indexes(&t)...)
 	for _, term := range t.Terms {
 		keys = append(keys, s.key("idx", "term", term))
 	}
-	args := append([]any{t.ID, entryJSON, now.UnixMilli(), dueScore(&t), t.Fingerprint + ":" + t.ID}, t.fields()...)
+	counters := tally(&t)
+	args := []any{t.ID, entryJSON, now.UnixMilli(), dueScore(&t), t.Fingerprint + ":" + t.ID, len(counters)}
+	for _, f := range counters {
+		args = append(args, f)
+	}
+	args = append(args, t.fields()...)
 	res, err = createScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return nil, false, unavailable(err)

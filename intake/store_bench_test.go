@@ -103,6 +103,10 @@ func BenchmarkStaffReads100K(b *testing.B) {
 			_, err := s.Figures(ctx, month, month.AddDate(0, 1, 0))
 			return err
 		}},
+		{"figures-year", func() error {
+			_, err := s.Figures(ctx, month, month.AddDate(1, 0, 0))
+			return err
+		}},
 	} {
 		b.Run(read.name, func(b *testing.B) {
 			took := make([]time.Duration, 0, b.N)

@@ -48,7 +48,11 @@ func TestUnitWarnings(t *testing.T) {
 		seed("县教育局", 2, leave)        // 2 overdue: yellow
 		seed("县民政局", 3, substantiate) // 3 substantiated, none overdue: orange
 		seed("县林业局", 1, leave)        // 1 overdue: no warning
-		got, err := NewScanner(s, cal, limits).UnitWarnings(ctx)
+		sc := NewScanner(s, cal, limits)
+		if _, err := sc.Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, err := sc.UnitWarnings(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,6 +60,9 @@ func TestUnitWarnings(t *testing.T) {
 			{Unit: "县住建局", Overdue: 6, Level: LevelRed},
 			{Unit: "县民政局", Substantiated: 3, Level: LevelOrange},
 			{Unit: "县教育局", Overdue: 2, Level: LevelYellow},
+		}
+		if differ, err := s.RecountFigures(ctx, false); err != nil || len(differ) > 0 {
+			t.Errorf("counters differ from a recount on %v (%v)", differ, err)
 		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("unit warnings\n got %+v\nwant %+v", got, want)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -296,19 +297,33 @@ func (d *Directory) Within(ctx context.Context, body, ancestor string) (bool, er
 	return false, nil
 }
 
-// Subtree lists root and every body below it: the bodies whose tickets root may see.
-func (d *Directory) Subtree(ctx context.Context, root string) ([]string, error) {
+// Bodies lists every body, ordered by id.
+func (d *Directory) Bodies(ctx context.Context) ([]Body, error) {
 	all, err := d.rdb.HGetAll(ctx, d.prefix+"bodies").Result()
 	if err != nil {
 		return nil, err
 	}
-	children := map[string][]string{}
+	out := make([]Body, 0, len(all))
 	for id, raw := range all {
 		var b Body
 		if err := json.Unmarshal([]byte(raw), &b); err != nil {
 			return nil, fmt.Errorf("body %s: %w", id, err)
 		}
-		children[b.Parent] = append(children[b.Parent], id)
+		out = append(out, b)
+	}
+	slices.SortFunc(out, func(a, b Body) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// Subtree lists root and every body below it: the bodies whose tickets root may see.
+func (d *Directory) Subtree(ctx context.Context, root string) ([]string, error) {
+	all, err := d.Bodies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	children := map[string][]string{}
+	for _, b := range all {
+		children[b.Parent] = append(children[b.Parent], b.ID)
 	}
 	out := []string{root}
 	for i := 0; i < len(out) && len(out) <= len(all); i++ {

@@ -17,6 +17,12 @@ import (
 // FigureSource is what the figures pages need.
 type FigureSource interface {
 	Figures(ctx context.Context, from, to time.Time) (*intake.Figures, error)
+	FigureRows(ctx context.Context, from, to time.Time) ([]intake.FigureRow, error)
+}
+
+// UnitWarningSource gives the units under warning (黄橙红三级预警) today.
+type UnitWarningSource interface {
+	UnitWarnings(ctx context.Context) ([]intake.UnitWarning, error)
 }
 
 // period reads ?from=2026-03-01&to=2026-04-01 (China dates; to is exclusive), by default
@@ -44,7 +50,7 @@ func period(c echo.Context, now time.Time) (time.Time, time.Time, error) {
 	return from, to, nil
 }
 
-// maxPeriod bounds one figures request: they read every ticket of the period.
+// maxPeriod bounds one figures request: the export lists every ticket of the period.
 const maxPeriod = 366 * 24 * time.Hour
 
 // periodFigures reads the figures of the period the request names.
@@ -58,14 +64,20 @@ func (s *Server) periodFigures(c echo.Context) (*intake.Figures, error) {
 	return s.figures.Figures(c.Request().Context(), from, to)
 }
 
+// staffFigures answers the period's figures and the units under warning today.
 func (s *Server) staffFigures(c echo.Context) error {
 	f, err := s.periodFigures(c)
 	if err != nil {
 		return err
 	}
-	out := *f
-	out.Tickets = nil // the list goes with the Excel export
-	return c.JSON(http.StatusOK, out)
+	units, err := s.warnings.UnitWarnings(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, struct {
+		*intake.Figures
+		Units []intake.UnitWarning
+	}{f, units})
 }
 
 // staffFiguresXLSX exports the figures and the ticket list as an Excel workbook for the
@@ -114,7 +126,11 @@ func (s *Server) staffFiguresXLSX(c echo.Context) error {
 		return err
 	}
 	rows = [][]any{{"编号", "受理时间", "状态", "类别", "渠道", "办理方式", "办理单位", "被反映单位", "级别", "查实情况"}}
-	for _, t := range f.Tickets {
+	tickets, err := s.figures.FigureRows(c.Request().Context(), f.From, f.To)
+	if err != nil {
+		return err
+	}
+	for _, t := range tickets {
 		rows = append(rows, []any{t.ID, t.CreatedAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04"),
 			bot.StatusName(t.Status), t.Category, t.Channel, t.Mode, t.Body, t.Unit, t.Rank, t.Finding})
 	}

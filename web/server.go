@@ -68,6 +68,7 @@ type Server struct {
 	staffTickets StaffTickets
 	reveal       IdentityRevealer
 	figures      FigureSource
+	warnings     UnitWarningSource
 	live         LiveSource
 }
 

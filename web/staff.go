@@ -58,12 +58,13 @@ type StaffDeps struct {
 	Tickets   StaffTickets
 	Reveal    IdentityRevealer
 	Figures   FigureSource
+	Warnings  UnitWarningSource
 	Live      LiveSource
 }
 
 // WithStaff adds the staff API. Every route names the roles that may use it.
 func (s *Server) WithStaff(d StaffDeps) *Server {
-	s.staff, s.staffTickets, s.reveal, s.figures, s.live = d.Directory, d.Tickets, d.Reveal, d.Figures, d.Live
+	s.staff, s.staffTickets, s.reveal, s.figures, s.warnings, s.live = d.Directory, d.Tickets, d.Reveal, d.Figures, d.Warnings, d.Live
 	g := s.echo.Group("/staff/api")
 	g.POST("/login", s.staffLogin)
 	g.POST("/logout", s.staffLogout, s.staffOnly(staff.Roles...))

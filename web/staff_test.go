@@ -61,7 +61,7 @@ func newStaffEnv(t *testing.T) (*staffEnv, map[string]login) {
 	cfg := DefaultConfig()
 	cfg.Namespace = k.NS
 	s := New(k.Intake, bot.New(k.Intake, k.Analyzer, bot.NewRedisSessions(k.Redis, k.NS, time.Hour)), k.Redis,
-		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg).WithStaff(StaffDeps{Directory: dir, Tickets: k.Store, Reveal: k.Intake, Figures: k.Store, Live: k.Store})
+		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg).WithStaff(StaffDeps{Directory: dir, Tickets: k.Store, Reveal: k.Intake, Figures: k.Store, Warnings: k.Scanner, Live: k.Store})
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	e := &staffEnv{srv: srv, routes: s.StaffRoutes(), tickets: map[string]*intake.Ticket{}, store: k.Store}

@@ -30,6 +30,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	redisURL := fs.String("redis", os.Getenv("REDIS_URL"), "Redis URL; empty starts redis-server, or an in-memory demo store; env REDIS_URL")
 	namespace := fs.String("namespace", envOr("QINGFENG_NAMESPACE", "main"), "key namespace; env QINGFENG_NAMESPACE")
 	sessionTTL := fs.Duration("session-ttl", 24*time.Hour, "how long a conversation waits for its next message")
+	scanEvery := fs.Duration("scan-every", time.Minute, "how often deadlines are checked for warnings and escalation")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -63,6 +64,16 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 		return err
 	}
 	store := intake.NewStore(backend.Client, *namespace, outcomes, time.Now)
+	cal, err := intake.NewCalendar()
+	if err != nil {
+		return err
+	}
+	limits, err := intake.LoadLimits(nil)
+	if err != nil {
+		return err
+	}
+	scanner := intake.NewScanner(store, cal, limits)
+	go scanDeadlines(ctx, scanner, *scanEvery, log)
 	tickets := intake.NewIntake(store, analyzer, keys)
 	dialogue := bot.New(tickets, analyzer, bot.NewRedisSessions(backend.Client, *namespace, *sessionTTL))
 
@@ -77,7 +88,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	}
 	cfg.Ready = func(ctx context.Context) error { return backend.Client.Ping(ctx).Err() }
 	site := web.New(tickets, dialogue, backend.Client, log, reg, cfg).
-		WithStaff(web.StaffDeps{Directory: staff.NewDirectory(backend.Client, *namespace), Tickets: store, Reveal: tickets, Figures: store, Live: store})
+		WithStaff(web.StaffDeps{Directory: staff.NewDirectory(backend.Client, *namespace), Tickets: store, Reveal: tickets, Figures: store, Warnings: scanner, Live: store})
 	srv := &http.Server{Addr: *addr, Handler: site.Handler(),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 
@@ -97,6 +108,26 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// scanDeadlines warns and escalates on deadlines until ctx ends; every instance may run
+// it, since each warning and escalation is recorded once.
+func scanDeadlines(ctx context.Context, sc *intake.Scanner, every time.Duration, log *slog.Logger) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		res, err := sc.Scan(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Error("deadline scan failed", "err", err)
+		} else if res.Warned+res.Escalated > 0 {
+			log.Info("deadline scan", "warned", res.Warned, "escalated", res.Escalated)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 func splitList(s string) []string {

@@ -38,6 +38,7 @@ type Kit struct {
 	NS       string
 	Store    *intake.Store
 	Intake   *intake.Intake
+	Scanner  *intake.Scanner
 }
 
 // testKey is the fixed encryption key of tests.
@@ -62,6 +63,15 @@ func Build(tb testing.TB, a *nlp.Analyzer, rdb *redis.Client, ns string) *Kit {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	cal, err := intake.NewCalendar()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	limits, err := intake.LoadLimits(nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	store := intake.NewStore(rdb, ns, outcomes, time.Now)
-	return &Kit{Analyzer: a, Redis: rdb, NS: ns, Store: store, Intake: intake.NewIntake(store, a, keys)}
+	return &Kit{Analyzer: a, Redis: rdb, NS: ns, Store: store, Intake: intake.NewIntake(store, a, keys),
+		Scanner: intake.NewScanner(store, cal, limits)}
 }
