@@ -102,3 +102,26 @@ func (sc *Scanner) check(ctx context.Context, id string, today Date, res *ScanRe
 	}
 	return nil
 }
+
+// Level is how close an open ticket is to its deadline today (none when it has none).
+func (sc *Scanner) Level(t *Ticket) Level {
+	if t.Due == (Date{}) || !openStatuses[t.Status] {
+		return LevelNone
+	}
+	start := t.DueStart
+	if start == (Date{}) {
+		start = DateOf(t.CreatedAt)
+	}
+	return sc.limits.WarningLevel(sc.cal, start, t.Due, DateOf(sc.store.now()))
+}
+
+// DefaultDue is the deadline DOMAIN.md gives a ticket routed today in mode: the working
+// days of its time limit from today.
+func (sc *Scanner) DefaultDue(mode string) Date {
+	days := map[string]int{ModeDirect: sc.limits.AssignedResult, ModeAssigned: sc.limits.AssignedResult,
+		ModeTransferred: sc.limits.TransferredReceipt, ModeSupervised: sc.limits.SupervisedDefault}[mode]
+	if days == 0 {
+		days = sc.limits.AssignedResult
+	}
+	return sc.cal.AddWorkingDays(DateOf(sc.store.now()), days)
+}

@@ -394,3 +394,35 @@ func (s *Store) Search(ctx context.Context, terms []string, limit int64) ([]stri
 	}
 	return ids, nil
 }
+
+// Statuses lists every status, in lifecycle order.
+var Statuses = []Status{StatusReceived, StatusAccepted, StatusRouted, StatusInProgress, StatusReported, StatusReturned,
+	StatusConcluded, StatusReplied, StatusReopened, StatusRejected, StatusMerged, StatusClosed}
+
+// CountByStatus counts tickets per status, all of them or (bodies not nil) only those of
+// bodies, in one round trip.
+func (s *Store) CountByStatus(ctx context.Context, bodies []string) (map[Status]int, error) {
+	pipe := s.rdb.Pipeline()
+	cmds := map[Status][]*redis.IntCmd{}
+	tmp := s.key("tmp", "count", strconv.FormatInt(time.Now().UnixNano(), 36))
+	for _, st := range Statuses {
+		if bodies == nil {
+			cmds[st] = append(cmds[st], pipe.ZCard(ctx, s.key("idx", "status", string(st))))
+			continue
+		}
+		for _, b := range bodies {
+			cmds[st] = append(cmds[st], pipe.ZInterStore(ctx, tmp, &redis.ZStore{Keys: []string{s.key("idx", "status", string(st)), s.key("idx", "body", b)}}))
+		}
+	}
+	pipe.Del(ctx, tmp)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, unavailable(err)
+	}
+	out := map[Status]int{}
+	for st, cs := range cmds {
+		for _, c := range cs {
+			out[st] += int(c.Val())
+		}
+	}
+	return out, nil
+}

@@ -15,6 +15,7 @@ import (
 
 	"qingfeng/bot"
 	"qingfeng/intake"
+	"qingfeng/nlp"
 )
 
 // Tickets is what the web layer needs of intake.
@@ -69,6 +70,9 @@ type Server struct {
 	reveal       IdentityRevealer
 	figures      FigureSource
 	warnings     UnitWarningSource
+	deadlines    Deadlines
+	categories   []nlp.Category
+	outcomes     intake.Outcomes
 	live         LiveSource
 }
 

@@ -23,6 +23,7 @@ type StaffDirectory interface {
 	Logout(ctx context.Context, token string) error
 	Within(ctx context.Context, body, ancestor string) (bool, error)
 	Subtree(ctx context.Context, root string) ([]string, error)
+	Bodies(ctx context.Context) ([]staff.Body, error)
 	AddAccount(ctx context.Context, username string, role intake.Role, body, password string) error
 }
 
@@ -32,6 +33,7 @@ type StaffTickets interface {
 	GetMany(ctx context.Context, ids []string) ([]*intake.Ticket, error)
 	Find(ctx context.Context, field, value string, limit int64) ([]string, error)
 	FindWithin(ctx context.Context, field, value string, bodies []string, limit int64) ([]string, error)
+	CountByStatus(ctx context.Context, bodies []string) (map[intake.Status]int, error)
 	Audit(ctx context.Context, id string) ([]intake.AuditEntry, error)
 	Apply(ctx context.Context, id string, version int64, m intake.Move) (*intake.Ticket, error)
 }
@@ -59,15 +61,23 @@ type StaffDeps struct {
 	Reveal    IdentityRevealer
 	Figures   FigureSource
 	Warnings  UnitWarningSource
+	Deadlines Deadlines
 	Live      LiveSource
+	// The console's vocabularies.
+	Categories []nlp.Category
+	Outcomes   intake.Outcomes
 }
 
 // WithStaff adds the staff API. Every route names the roles that may use it.
 func (s *Server) WithStaff(d StaffDeps) *Server {
 	s.staff, s.staffTickets, s.reveal, s.figures, s.warnings, s.live = d.Directory, d.Tickets, d.Reveal, d.Figures, d.Warnings, d.Live
+	s.deadlines, s.categories, s.outcomes = d.Deadlines, d.Categories, d.Outcomes
+	s.consolePages()
 	g := s.echo.Group("/staff/api")
 	g.POST("/login", s.staffLogin)
 	g.POST("/logout", s.staffLogout, s.staffOnly(staff.Roles...))
+	g.GET("/me", s.staffMe, s.staffOnly(staff.Roles...))
+	g.GET("/vocab", s.staffVocab, s.staffOnly(staff.Roles...))
 	g.GET("/tickets", s.staffQueue, s.staffOnly(staff.RoleOperator, staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
 	g.GET("/tickets/:id", s.staffTicket, s.staffOnly(staff.RoleOperator, staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
 	g.POST("/tickets/:id/moves", s.staffMove, s.staffOnly(staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
@@ -185,9 +195,9 @@ func (s *Server) visibleTicket(c echo.Context) (*intake.Ticket, error) {
 	return t, nil
 }
 
-// staffView is a ticket as staff see it: never the reporter's identity or contact.
-func staffView(t *intake.Ticket) map[string]any {
-	return map[string]any{
+// view is a ticket as staff see it: never the reporter's identity or contact.
+func (s *Server) view(t *intake.Ticket) map[string]any {
+	return map[string]any{"level": s.deadlines.Level(t),
 		"id": t.ID, "version": t.Version, "status": t.Status, "mode": t.Mode, "rule": t.Rule,
 		"category": t.Category, "channel": t.Channel, "body": t.Body, "due": dueText(t.Due),
 		"created_at": t.CreatedAt, "updated_at": t.UpdatedAt, "text": t.Text, "urgent": t.Urgent,
@@ -207,24 +217,62 @@ func dueText(d intake.Date) string {
 // queueLimit bounds one page of a queue.
 const queueLimit = 200
 
+// staffQueue answers one page of a queue, filtered and ordered by urgency, with the
+// number of tickets in each status the caller's role can see.
 func (s *Server) staffQueue(c echo.Context) error {
 	ctx := c.Request().Context()
-	field, value := c.QueryParam("field"), c.QueryParam("value")
-	if field == "" {
-		field, value = "status", "received"
-	}
-	if !slices.Contains([]string{"status", "mode", "category", "channel", "body", "urgent"}, field) {
-		return fail(http.StatusBadRequest, "bad_json")
+	a := account(c)
+	q, err := readQueueQuery(c, a.Role)
+	if err != nil {
+		return err
 	}
 	limit, _ := strconv.ParseInt(c.QueryParam("limit"), 10, 64)
 	if limit <= 0 || limit > queueLimit {
 		limit = 50
 	}
-	ids, err := s.queueIDs(ctx, account(c), field, value)
+	ids, err := s.queueIDs(ctx, a, q.field, q.value)
 	if err != nil {
 		return err
 	}
-	return s.visibleList(c, ids, limit)
+	tickets, err := s.staffTickets.GetMany(ctx, ids)
+	if err != nil {
+		return err
+	}
+	out := []map[string]any{}
+	for _, t := range tickets {
+		if int64(len(out)) == limit {
+			break
+		}
+		ok, err := s.visible(ctx, a, t)
+		if err != nil {
+			return err
+		}
+		if ok && q.matches(t, s.deadlines.Level(t)) {
+			out = append(out, s.view(t))
+		}
+	}
+	slices.SortStableFunc(out, byUrgency)
+	counts, err := s.statusCounts(ctx, a)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"tickets": out, "counts": counts})
+}
+
+// statusCounts counts the tickets per status that the caller's role works on: all of
+// them, a handler's bodies' only, none for an operator (who sees the calls they logged).
+func (s *Server) statusCounts(ctx context.Context, a *staff.Account) (map[intake.Status]int, error) {
+	switch a.Role {
+	case staff.RoleOperator:
+		return map[intake.Status]int{}, nil
+	case staff.RoleHandler:
+		bodies, err := s.staff.Subtree(ctx, a.Body)
+		if err != nil {
+			return nil, err
+		}
+		return s.staffTickets.CountByStatus(ctx, bodies)
+	}
+	return s.staffTickets.CountByStatus(ctx, nil)
 }
 
 // queueIDs reads a queue's newest tickets; a handler's come from its own bodies' indexes,
@@ -255,7 +303,7 @@ func (s *Server) visibleList(c echo.Context, ids []string, limit int64) error {
 		if ok, err := s.visible(ctx, account(c), t); err != nil {
 			return err
 		} else if ok {
-			out = append(out, staffView(t))
+			out = append(out, s.view(t))
 		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"tickets": out})
@@ -270,8 +318,10 @@ func (s *Server) staffTicket(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := staffView(t)
-	v["audit"] = audit
+	v := s.view(t)
+	res := analysisOf(t)
+	v["audit"], v["segments"], v["signals"], v["scores"] = audit, highlight(t.Text, res.Evidence), res.Signals, res.Scores
+	v["actions"] = intake.Allowed(t.Status, account(c).Role)
 	return c.JSON(http.StatusOK, v)
 }
 
@@ -315,7 +365,7 @@ func (s *Server) staffMove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, staffView(next))
+	return c.JSON(http.StatusOK, s.view(next))
 }
 
 func (s *Server) staffIdentity(c echo.Context) error {
@@ -369,7 +419,7 @@ func (s *Server) staffCorrect(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, staffView(next))
+	return c.JSON(http.StatusOK, s.view(next))
 }
 
 // staffSuggest reads what an operator is typing and suggests category and subject.

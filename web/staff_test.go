@@ -61,7 +61,8 @@ func newStaffEnv(t *testing.T) (*staffEnv, map[string]login) {
 	cfg := DefaultConfig()
 	cfg.Namespace = k.NS
 	s := New(k.Intake, bot.New(k.Intake, k.Analyzer, bot.NewRedisSessions(k.Redis, k.NS, time.Hour)), k.Redis,
-		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg).WithStaff(StaffDeps{Directory: dir, Tickets: k.Store, Reveal: k.Intake, Figures: k.Store, Warnings: k.Scanner, Live: k.Store})
+		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg).WithStaff(StaffDeps{Directory: dir, Tickets: k.Store, Reveal: k.Intake, Figures: k.Store, Warnings: k.Scanner, Live: k.Store,
+		Deadlines: k.Scanner, Categories: k.Analyzer.Categories(), Outcomes: k.Outcomes})
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	e := &staffEnv{srv: srv, routes: s.StaffRoutes(), tickets: map[string]*intake.Ticket{}, store: k.Store}
@@ -151,6 +152,8 @@ func TestStaffAuthorisationMatrix(t *testing.T) {
 		{"POST", "/staff/api/suggest", "/staff/api/suggest", map[string]any{"text": "村会计截留补贴"}, []string{"op1", "intake1"}},
 		{"GET", "/staff/api/search", "/staff/api/search?q=" + b, nil, []string{"intake1", "leader1", "handler-a", "handler-b"}},
 		{"GET", "/staff/api/live", "/staff/api/live", nil, []string{"op1", "intake1", "leader1", "handler-a", "handler-b"}},
+		{"GET", "/staff/api/me", "/staff/api/me", nil, []string{"op1", "intake1", "leader1", "handler-a", "handler-b", "admin1"}},
+		{"GET", "/staff/api/vocab", "/staff/api/vocab", nil, []string{"op1", "intake1", "leader1", "handler-a", "handler-b", "admin1"}},
 		{"POST", "/staff/api/logout", "/staff/api/logout", nil, []string{"op1", "intake1", "leader1", "handler-a", "handler-b", "admin1"}},
 	}
 	covered := map[[2]string]bool{{"POST", "/staff/api/login"}: true}

@@ -39,6 +39,7 @@ type Kit struct {
 	Store    *intake.Store
 	Intake   *intake.Intake
 	Scanner  *intake.Scanner
+	Outcomes intake.Outcomes
 }
 
 // testKey is the fixed encryption key of tests.
@@ -73,5 +74,5 @@ func Build(tb testing.TB, a *nlp.Analyzer, rdb *redis.Client, ns string) *Kit {
 	}
 	store := intake.NewStore(rdb, ns, outcomes, time.Now)
 	return &Kit{Analyzer: a, Redis: rdb, NS: ns, Store: store, Intake: intake.NewIntake(store, a, keys),
-		Scanner: intake.NewScanner(store, cal, limits)}
+		Scanner: intake.NewScanner(store, cal, limits), Outcomes: outcomes}
 }
