@@ -113,3 +113,13 @@ func toEvents(msgs []redis.XMessage) []Event {
 func (s *Store) Live(ctx context.Context) *redis.PubSub {
 	return s.rdb.Subscribe(ctx, s.key("events")+":live")
 }
+
+// Announce tells every instance's live screens of something that is not a ticket
+// change (a call ringing for an operator: "ringing OPERATOR {json}"). Like all live
+// messages it reaches only those listening.
+func (s *Store) Announce(ctx context.Context, msg string) error {
+	if err := s.rdb.Publish(ctx, s.key("events")+":live", msg).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}

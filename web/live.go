@@ -1,11 +1,14 @@
 package web
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
+
+	"qingfeng/staff"
 )
 
 // staffLive is GET /staff/api/live: a websocket that carries ticket changes as they
@@ -49,6 +52,12 @@ func (s *Server) staffLive(c echo.Context) error {
 			if !ok {
 				return nil
 			}
+			if call, ok := strings.CutPrefix(m.Payload, "ringing "); ok {
+				if err := s.forwardRinging(ws, acct, call); err != nil {
+					return nil
+				}
+				continue
+			}
 			parts := strings.Fields(m.Payload) // "created ID", "moved ID ACTION", "warning ID LEVEL"
 			if len(parts) < 2 {
 				continue
@@ -70,4 +79,16 @@ func (s *Server) staffLive(c echo.Context) error {
 			}
 		}
 	}
+}
+
+// forwardRinging shows a ringing call ("OPERATOR {json}") to the operator it rings for;
+// a call for no one in particular ("-") goes to every operator and intake officer.
+func (s *Server) forwardRinging(ws *websocket.Conn, acct *staff.Account, call string) error {
+	to, body, _ := strings.Cut(call, " ")
+	forMe := to == acct.Username || to == "-" && (acct.Role == staff.RoleOperator || acct.Role == staff.RoleIntake)
+	if !forMe || !json.Valid([]byte(body)) {
+		return nil
+	}
+	_ = ws.SetWriteDeadline(time.Now().Add(writeWait))
+	return ws.WriteMessage(websocket.TextMessage, []byte(body))
 }

@@ -22,6 +22,7 @@ var messages = map[string]string{
 	"login_throttled": "登录失败次数过多，请15分钟后再试。",
 	"csrf":            "页面已过期，请刷新后重试。",
 	"forbidden":       "您没有权限进行此操作。",
+	"empty_call":      "请填写来电人反映的内容。",
 	"bad_filter":      "筛选条件不正确。",
 	"bad_period":      "统计期间不正确：请用 YYYY-MM-DD 格式，结束日期晚于开始日期，跨度不超过一年。",
 }

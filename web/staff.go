@@ -52,6 +52,7 @@ const staffCookie = "qf_staff"
 // LiveSource is where ticket changes are announced (Redis Pub/Sub).
 type LiveSource interface {
 	Live(ctx context.Context) *redis.PubSub
+	Announce(ctx context.Context, msg string) error
 }
 
 // StaffDeps are what the staff console is built on.
@@ -86,6 +87,7 @@ func (s *Server) WithStaff(d StaffDeps) *Server {
 	g.POST("/accounts", s.staffAddAccount, s.staffOnly(staff.RoleAdmin))
 	g.GET("/figures", s.staffFigures, s.staffOnly(staff.RoleIntake, staff.RoleLeader))
 	g.GET("/figures.xlsx", s.staffFiguresXLSX, s.staffOnly(staff.RoleIntake, staff.RoleLeader))
+	g.POST("/calls", s.staffLogCall, s.staffOnly(staff.RoleOperator, staff.RoleIntake))
 	g.POST("/suggest", s.staffSuggest, s.staffOnly(staff.RoleOperator, staff.RoleIntake))
 	g.GET("/search", s.staffSearch, s.staffOnly(staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
 	g.GET("/live", s.staffLive, s.staffOnly(staff.RoleOperator, staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
@@ -256,7 +258,7 @@ func (s *Server) staffQueue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"tickets": out, "counts": counts})
+	return c.JSON(http.StatusOK, map[string]any{"tickets": out, "counts": counts, "field": q.field, "value": q.value})
 }
 
 // statusCounts counts the tickets per status that the caller's role works on: all of

@@ -196,6 +196,7 @@ func (s *Server) hotlineWebhook(c echo.Context) error {
 			}
 			history = h
 		}
+		s.announceRinging(ctx, e, history)
 		return c.JSON(http.StatusOK, map[string]any{"call_id": e.CallID, "history": history})
 	case "answered":
 		return c.JSON(http.StatusOK, map[string]any{"call_id": e.CallID, "ok": true})
