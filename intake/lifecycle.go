@@ -237,7 +237,7 @@ func (o Outcomes) requirements(m Move) error {
 // Allowed lists the moves role may make on a ticket at status, in lifecycle order
 // (escalation is the scanner's, and a leader's from the ticket page).
 func Allowed(status Status, role Role) []Action {
-	var out []Action
+	out := []Action{}
 	for _, a := range []Action{ActAccept, ActReject, ActMerge, ActRoute, ActSendBack, ActStart, ActReport, ActConclude,
 		ActReturn, ActEscalate, ActReply, ActClose, ActReopen} {
 		r := lifecycle[a]

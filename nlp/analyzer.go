@@ -125,6 +125,9 @@ func (a *Analyzer) train(corpus []Example, cfg trainConfig) (*model, error) {
 // Categories lists the conduct categories in the lexicon's order.
 func (a *Analyzer) Categories() []Category { return append([]Category(nil), a.lex.cats...) }
 
+// Ranks lists the ranks of officials, lowest first.
+func (a *Analyzer) Ranks() []Rank { return append([]Rank(nil), a.subjects.ranks...) }
+
 // Router exposes routing so that callers who know the report history (repeats) can
 // route again with it.
 func (a *Analyzer) Router() *Router { return a.router }

@@ -37,7 +37,14 @@ type subjectsFile struct {
 }
 
 // subjectReader extracts the subject and infers the rank from post and unit level.
+// Rank is a rank of officials (级别), lowest first in Ranks.
+type Rank struct {
+	ID   string
+	Name string
+}
+
 type subjectReader struct {
+	ranks      []Rank
 	rankIndex  map[string]int
 	titles     runeTrie // post -> hit (cat = index into titleInfo)
 	titleInfo  []titleInfo
@@ -76,6 +83,7 @@ func newSubjectReader(data []byte) (*subjectReader, error) {
 		notLevels: f.NotLevels, surnames: map[string]bool{}}
 	for i, r := range f.Ranks {
 		sr.rankIndex[r.ID] = i
+		sr.ranks = append(sr.ranks, Rank{ID: r.ID, Name: r.Name})
 	}
 	addTitle := func(t titleInfo) {
 		sr.titles.add(t.text, termHit{cat: len(sr.titleInfo)})

@@ -58,7 +58,7 @@ func (s *Server) staffVocab(c echo.Context) error {
 	for _, m := range []string{intake.ModeDirect, intake.ModeAssigned, intake.ModeTransferred, intake.ModeSupervised} {
 		due[m] = s.deadlines.DefaultDue(m).String()
 	}
-	return c.JSON(http.StatusOK, map[string]any{"categories": s.categories, "statuses": statuses, "order": intake.Statuses,
+	return c.JSON(http.StatusOK, map[string]any{"categories": s.categories, "ranks": s.ranks, "statuses": statuses, "order": intake.Statuses,
 		"modes": modeNames, "channels": channelNames, "bodies": bodies, "outcomes": s.outcomes, "default_due": due})
 }
 
@@ -189,4 +189,26 @@ func analysisOf(t *intake.Ticket) nlp.Result {
 	var r nlp.Result
 	_ = json.Unmarshal([]byte(t.Analysis), &r) // an old or empty analysis shows no evidence
 	return r
+}
+
+// labeller names the codes tickets keep (category, rank, mode, channel, body) as staff
+// read them, for the export; an unknown code is shown as it is.
+func (s *Server) labeller(bodies []staff.Body) func(dim, code string) string {
+	names := map[string]map[string]string{"mode": modeNames, "channel": channelNames,
+		"category": {}, "rank": {}, "body": {}}
+	for _, c := range s.categories {
+		names["category"][c.ID] = c.Name
+	}
+	for _, r := range s.ranks {
+		names["rank"][r.ID] = r.Name
+	}
+	for _, b := range bodies {
+		names["body"][b.ID] = b.Name
+	}
+	return func(dim, code string) string {
+		if n := names[dim][code]; n != "" {
+			return n
+		}
+		return code
+	}
 }

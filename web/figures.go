@@ -87,6 +87,11 @@ func (s *Server) staffFiguresXLSX(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	bodies, err := s.staff.Bodies(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	name := s.labeller(bodies)
 	book := excelize.NewFile()
 	defer book.Close()
 	const summary = "汇总"
@@ -100,9 +105,10 @@ func (s *Server) staffFiguresXLSX(c echo.Context) error {
 		return err
 	}
 	for _, t := range []struct {
-		sheet, head string
-		m           map[string]int
-	}{{"按类别", "类别", f.ByCategory}, {"按办理单位", "单位", f.ByBody}, {"按级别", "级别", f.ByRank}, {"按渠道", "渠道", f.ByChannel}, {"按办理方式", "方式", f.ByMode}} {
+		sheet, head, dim string
+		m                map[string]int
+	}{{"按类别", "类别", "category", f.ByCategory}, {"按办理单位", "单位", "body", f.ByBody}, {"按级别", "级别", "rank", f.ByRank},
+		{"按渠道", "渠道", "channel", f.ByChannel}, {"按办理方式", "方式", "mode", f.ByMode}} {
 		if _, err := book.NewSheet(t.sheet); err != nil {
 			return err
 		}
@@ -115,7 +121,7 @@ func (s *Server) staffFiguresXLSX(c echo.Context) error {
 		})
 		rows := [][]any{{t.head, "件数"}}
 		for _, k := range keys {
-			rows = append(rows, []any{k, t.m[k]})
+			rows = append(rows, []any{name(t.dim, k), t.m[k]})
 		}
 		if err := writeRows(book, t.sheet, rows); err != nil {
 			return err
@@ -132,7 +138,8 @@ func (s *Server) staffFiguresXLSX(c echo.Context) error {
 	}
 	for _, t := range tickets {
 		rows = append(rows, []any{t.ID, t.CreatedAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04"),
-			bot.StatusName(t.Status), t.Category, t.Channel, t.Mode, t.Body, t.Unit, t.Rank, t.Finding})
+			bot.StatusName(t.Status), name("category", t.Category), name("channel", t.Channel), name("mode", t.Mode),
+			name("body", t.Body), t.Unit, name("rank", t.Rank), t.Finding})
 	}
 	if err := writeRows(book, list, rows); err != nil {
 		return err

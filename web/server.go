@@ -72,6 +72,7 @@ type Server struct {
 	warnings     UnitWarningSource
 	deadlines    Deadlines
 	categories   []nlp.Category
+	ranks        []nlp.Rank
 	outcomes     intake.Outcomes
 	live         LiveSource
 }

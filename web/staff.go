@@ -66,13 +66,14 @@ type StaffDeps struct {
 	Live      LiveSource
 	// The console's vocabularies.
 	Categories []nlp.Category
+	Ranks      []nlp.Rank
 	Outcomes   intake.Outcomes
 }
 
 // WithStaff adds the staff API. Every route names the roles that may use it.
 func (s *Server) WithStaff(d StaffDeps) *Server {
 	s.staff, s.staffTickets, s.reveal, s.figures, s.warnings, s.live = d.Directory, d.Tickets, d.Reveal, d.Figures, d.Warnings, d.Live
-	s.deadlines, s.categories, s.outcomes = d.Deadlines, d.Categories, d.Outcomes
+	s.deadlines, s.categories, s.ranks, s.outcomes = d.Deadlines, d.Categories, d.Ranks, d.Outcomes
 	s.consolePages()
 	g := s.echo.Group("/staff/api")
 	g.POST("/login", s.staffLogin)

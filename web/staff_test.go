@@ -28,6 +28,7 @@ type staffEnv struct {
 	routes  [][2]string
 	tickets map[string]*intake.Ticket // by name: "a" in body county-a, logged by op1; "b" in county-b
 	store   *intake.Store
+	intake  *intake.Intake
 }
 
 type login struct{ cookie, csrf string }
@@ -59,13 +60,13 @@ func newStaffEnv(t *testing.T) (*staffEnv, map[string]login) {
 		}
 	}
 	cfg := DefaultConfig()
-	cfg.Namespace = k.NS
+	cfg.Namespace, cfg.WebhookSecret = k.NS, secret
 	s := New(k.Intake, bot.New(k.Intake, k.Analyzer, bot.NewRedisSessions(k.Redis, k.NS, time.Hour)), k.Redis,
 		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg).WithStaff(StaffDeps{Directory: dir, Tickets: k.Store, Reveal: k.Intake, Figures: k.Store, Warnings: k.Scanner, Live: k.Store,
-		Deadlines: k.Scanner, Categories: k.Analyzer.Categories(), Outcomes: k.Outcomes})
+		Deadlines: k.Scanner, Categories: k.Analyzer.Categories(), Ranks: k.Analyzer.Ranks(), Outcomes: k.Outcomes})
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	e := &staffEnv{srv: srv, routes: s.StaffRoutes(), tickets: map[string]*intake.Ticket{}, store: k.Store}
+	e := &staffEnv{srv: srv, routes: s.StaffRoutes(), tickets: map[string]*intake.Ticket{}, store: k.Store, intake: k.Intake}
 	for name, body := range map[string]string{"a": "town-a1", "b": "county-b"} {
 		rc, err := k.Intake.Submit(ctx, intake.Report{Channel: "hotline", SenderID: "call-" + name, Phone: "1390000000" + name,
 			Text: "村会计截留种粮补贴<script>alert(1)</script>", Operator: "op1", Actor: "op1", Role: intake.RoleOperator})
@@ -149,6 +150,7 @@ func TestStaffAuthorisationMatrix(t *testing.T) {
 		{"POST", "/staff/api/accounts", "/staff/api/accounts", map[string]any{"username": "x" + fmt.Sprint(time.Now().UnixNano()%1000), "role": "leader", "password": "long enough pw"}, []string{"admin1"}},
 		{"GET", "/staff/api/figures", "/staff/api/figures", nil, []string{"intake1", "leader1"}},
 		{"GET", "/staff/api/figures.xlsx", "/staff/api/figures.xlsx", nil, []string{"intake1", "leader1"}},
+		{"POST", "/staff/api/calls", "/staff/api/calls", map[string]any{"submission": "matrix", "text": "镇政府办事员推诿扯皮，材料齐全也不给办理"}, []string{"op1", "intake1"}},
 		{"POST", "/staff/api/suggest", "/staff/api/suggest", map[string]any{"text": "村会计截留补贴"}, []string{"op1", "intake1"}},
 		{"GET", "/staff/api/search", "/staff/api/search?q=" + b, nil, []string{"intake1", "leader1", "handler-a", "handler-b"}},
 		{"GET", "/staff/api/live", "/staff/api/live", nil, []string{"op1", "intake1", "leader1", "handler-a", "handler-b"}},

@@ -58,6 +58,7 @@ const QF = (() => {
     const b = (state.vocab.bodies || []).find(x => x.id === id);
     return b ? b.name : (id || '—');
   }
+  const rankName = r => ((state.vocab.ranks || []).find(x => x.ID === r) || {}).Name || r || '未知';
   const statusName = s => (state.vocab.statuses || {})[s] || s;
   const modeName = m => (state.vocab.modes || {})[m] || m || '—';
   const channelName = c => (state.vocab.channels || {})[c] || c;
@@ -110,5 +111,5 @@ const QF = (() => {
     connect();
   }
 
-  return { api, el, clear, badge, categoryName, bodyName, statusName, modeName, channelName, time, notice, start, live, state };
+  return { api, el, clear, badge, categoryName, rankName, bodyName, statusName, modeName, channelName, time, notice, start, live, state };
 })();

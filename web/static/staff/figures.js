@@ -58,7 +58,7 @@
         el('div', { class: 'rate card' }, el('span', { class: 'muted' }, k), el('strong', {}, String(v)))));
     clear(document.getElementById('charts')).append(
       chart('按类别', f.ByCategory, QF.categoryName), chart('按办理单位', f.ByBody, QF.bodyName),
-      chart('按被反映人级别', f.ByRank, k => k), chart('按渠道', f.ByChannel, QF.channelName), chart('按办理方式', f.ByMode, QF.modeName));
+      chart('按被反映人级别', f.ByRank, QF.rankName), chart('按渠道', f.ByChannel, QF.channelName), chart('按办理方式', f.ByMode, QF.modeName));
     const units = clear(document.getElementById('units'));
     units.append(el('h2', {}, '单位预警（近期逾期或查实较多的被反映单位）'));
     units.append((f.Units || []).length ? el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, '单位'), el('th', {}, '预警'), el('th', {}, '逾期'), el('th', {}, '查实'))),

@@ -67,6 +67,7 @@
         else if (k === 'held' || k === 'clear') body[k] = true;
         else if (v !== '') body[k] = v;
       }
+      if (body.measures) body.held = true; // measures are taken only against someone held to account
       try {
         await api('POST', '/tickets/' + encodeURIComponent(t.id) + '/moves', body);
         QF.notice(actionNames[action] + '：已完成', 'new');
@@ -123,7 +124,7 @@
   function render(t) {
     document.title = '清风 · ' + t.id;
     const text = el('p', { id: 'text', class: 'complaint' },
-      t.segments.map(s => s.category ? el('mark', { title: '依据：' + QF.categoryName(s.category), 'data-category': s.category }, s.text) : s.text));
+      (t.segments || []).map(s => s.category ? el('mark', { title: '依据：' + QF.categoryName(s.category), 'data-category': s.category }, s.text) : s.text));
     const facts = el('dl', { class: 'facts' },
       el('dt', {}, '状态'), el('dd', { id: 'status' }, QF.statusName(t.status)),
       el('dt', {}, '类别'), el('dd', {}, QF.categoryName(t.category)),
@@ -133,7 +134,7 @@
       el('dt', {}, '承办单位'), el('dd', {}, QF.bodyName(t.body)),
       el('dt', {}, '办理期限'), el('dd', {}, t.due || '—', ' ', QF.badge(t.level)),
       el('dt', {}, '被反映人'), el('dd', {}, [t.subject.name, t.subject.position, t.subject.unit].filter(Boolean).join(' · ') || '未识别',
-        t.subject.rank ? el('span', { class: 'muted' }, '（' + t.subject.rank + '）') : ''),
+        t.subject.rank ? el('span', { class: 'muted' }, '（' + QF.rankName(t.subject.rank) + '）') : ''),
       el('dt', {}, '识别要素'), el('dd', {}, (t.signals || []).map(s => el('span', { class: 'chip' }, (signalNames[s.type] || s.type) + '：' + (s.value || s.text))), t.urgent ? el('span', { class: 'badge danger' }, '急') : ''),
       el('dt', {}, '关联工单'), el('dd', {}, t.related ? t.related.split(',').map(r => el('a', { href: '/staff/ticket?id=' + encodeURIComponent(r), class: 'chip' }, r)) : '无'),
       t.finding ? [el('dt', {}, '核查结论'), el('dd', {}, t.finding + (t.disposal ? ' · ' + t.disposal : '') + (t.measures ? ' · ' + t.measures : ''))] : '',
