@@ -9,7 +9,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"qingfeng/bot"
 	"qingfeng/intake"
 	"qingfeng/nlp"
 	"qingfeng/staff"
@@ -50,16 +49,20 @@ func (s *Server) staffVocab(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	statuses := map[intake.Status]string{}
-	for _, st := range intake.Statuses {
-		statuses[st] = bot.StatusName(string(st))
-	}
 	due := map[string]string{}
 	for _, m := range []string{intake.ModeDirect, intake.ModeAssigned, intake.ModeTransferred, intake.ModeSupervised} {
 		due[m] = s.deadlines.DefaultDue(m).String()
 	}
-	return c.JSON(http.StatusOK, map[string]any{"categories": s.categories, "ranks": s.ranks, "statuses": statuses, "order": intake.Statuses,
+	return c.JSON(http.StatusOK, map[string]any{"categories": s.categories, "ranks": s.ranks, "statuses": statusNames, "order": intake.Statuses,
 		"modes": modeNames, "channels": channelNames, "bodies": bodies, "outcomes": s.outcomes, "default_due": due})
+}
+
+// statusNames are the statuses as staff read them (finer than the public's names).
+var statusNames = map[intake.Status]string{
+	intake.StatusReceived: "待受理", intake.StatusAccepted: "已受理", intake.StatusRouted: "已分办",
+	intake.StatusInProgress: "办理中", intake.StatusReported: "已报结待审核", intake.StatusReturned: "退回重办",
+	intake.StatusConcluded: "已办结", intake.StatusReplied: "已答复", intake.StatusReopened: "重新办理",
+	intake.StatusRejected: "不予受理", intake.StatusMerged: "已并案", intake.StatusClosed: "已归档",
 }
 
 var (

@@ -129,7 +129,7 @@ func TestConsoleInChromium(t *testing.T) {
 	run(t, ctx, "handler's queue", until(`!!document.querySelector(`+jsString(row)+`)`))
 	run(t, ctx, "handler opens", chromedp.Navigate(e.srv.URL+"/staff/ticket?id="+id), chromedp.WaitVisible("#text", chromedp.ByID))
 	move(t, ctx, "start", "办理中")
-	move(t, ctx, "report", "已报结，审核中",
+	move(t, ctx, "report", "已报结待审核",
 		chromedp.SetValue(`form[data-action="report"] select[name=finding]`, "属实", chromedp.ByQuery),
 		chromedp.SetValue(`form[data-action="report"] select[name=disposal]`, "初步核实", chromedp.ByQuery))
 
@@ -185,4 +185,48 @@ func waitForDownload(t *testing.T, dir string) *excelize.File {
 	}
 	t.Fatal("no .xlsx was downloaded")
 	return nil
+}
+
+// The operator's screen: a ringing call pops up with the caller's history, suggestions
+// follow the typing, and logging the call makes one ticket joined to that call (the
+// phone system's hangup for the same call finds it rather than making another).
+func TestOperatorScreenInChromium(t *testing.T) {
+	e, _ := newStaffEnv(t)
+	ctx := browse(t)
+	e.browserLogin(t, ctx, "op1")
+	run(t, ctx, "operator screen", chromedp.Navigate(e.srv.URL+"/staff/operator"), chromedp.WaitVisible("#log", chromedp.ByID),
+		until(`document.body.dataset.live === "on"`))
+
+	hook := &env{srv: e.srv}
+	code, _ := hook.post(t, "/api/v1/webhooks/hotline", map[string]any{"call_id": "ring-1", "event": "ringing", "caller": "1390000000a", "operator": "op1"}, 0)
+	if code != 200 {
+		t.Fatalf("ringing webhook: %d", code)
+	}
+	var history, category, queryCode string
+	run(t, ctx, "pop-up and suggestions",
+		chromedp.WaitVisible("#call", chromedp.ByID),
+		chromedp.Text("#history", &history, chromedp.ByID),
+		chromedp.SendKeys(`#log textarea[name=text]`, "我实名反映城关镇派出所户籍民警办户口时索要好处费，不给红包就卡着不办。", chromedp.ByQuery),
+		until(`document.querySelector("#s-category").textContent !== "—"`),
+		chromedp.Text("#s-category", &category, chromedp.ByID),
+		chromedp.Click(`#log button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#query-code", chromedp.ByID),
+		chromedp.Text("#query-code", &queryCode, chromedp.ByID),
+	)
+	screenshot(t, ctx, "console-operator.png")
+	if !strings.Contains(history, e.tickets["a"].ID) {
+		t.Errorf("the pop-up's history %q lacks the caller's earlier ticket %s", history, e.tickets["a"].ID)
+	}
+	if category != "吃拿卡要" {
+		t.Errorf("suggested category %q, want 吃拿卡要", category)
+	}
+	if len(queryCode) < 6 {
+		t.Errorf("no query code shown: %q", queryCode)
+	}
+	code, out := hook.post(t, "/api/v1/webhooks/hotline", map[string]any{"call_id": "ring-1", "event": "hangup", "caller": "1390000000a",
+		"operator": "op1", "transcript": "索要好处费"}, 0)
+	ids, _ := e.store.Find(context.Background(), "channel", "hotline", 0)
+	if code != 200 || len(ids) != 3 {
+		t.Errorf("the hangup after logging: %d %v; hotline tickets %v (want the two seeded and one logged)", code, out, ids)
+	}
 }

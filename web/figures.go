@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/xuri/excelize/v2"
 
-	"qingfeng/bot"
 	"qingfeng/intake"
 )
 
@@ -138,7 +137,7 @@ func (s *Server) staffFiguresXLSX(c echo.Context) error {
 	}
 	for _, t := range tickets {
 		rows = append(rows, []any{t.ID, t.CreatedAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04"),
-			bot.StatusName(t.Status), name("category", t.Category), name("channel", t.Channel), name("mode", t.Mode),
+			statusNames[intake.Status(t.Status)], name("category", t.Category), name("channel", t.Channel), name("mode", t.Mode),
 			name("body", t.Body), t.Unit, name("rank", t.Rank), t.Finding})
 	}
 	if err := writeRows(book, list, rows); err != nil {
