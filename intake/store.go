@@ -28,8 +28,10 @@ import (
 //	all                   sorted set: every ticket by creation time
 //	fp:<category>         sorted set of "<fingerprint>:<id>" by creation time (near-duplicates)
 //	idx:<field>:<value>   sorted sets by creation time: status, mode, category,
-//	                      channel, body, phone (keyed hash), subject (key of the official),
+//	                      channel, body, body_status ("<body>|<status>", a handler's
+//	                      queues), phone (keyed hash), subject (key of the official),
 //	                      term (the search index: one set per word)
+//	fig:YYYYMMDD          the figures counters of the tickets created that day (tally.go)
 type Store struct {
 	rdb      redis.UniversalClient
 	prefix   string
@@ -56,6 +58,9 @@ var openStatuses = map[Status]bool{StatusReceived: true, StatusAccepted: true, S
 // indexes lists the index keys a ticket belongs to.
 func (s *Store) indexes(t *Ticket) []string {
 	idx := []string{s.key("all"), s.key("idx", "status", string(t.Status)), s.key("idx", "channel", t.Channel)}
+	if t.Body != "" {
+		idx = append(idx, s.key("idx", "body_status", t.Body+"|"+string(t.Status)))
+	}
 	for _, f := range []struct{ name, v string }{{"mode", t.Mode}, {"category", t.Category}, {"body", t.Body},
 		{"phone", t.PhoneHash}, {"subject", t.SubjectKey}, {"urgent", map[bool]string{true: "yes"}[t.Urgent]},
 		{"corrected", map[bool]string{true: "yes"}[t.Corrected]}} {
@@ -404,17 +409,14 @@ var Statuses = []Status{StatusReceived, StatusAccepted, StatusRouted, StatusInPr
 func (s *Store) CountByStatus(ctx context.Context, bodies []string) (map[Status]int, error) {
 	pipe := s.rdb.Pipeline()
 	cmds := map[Status][]*redis.IntCmd{}
-	tmp := s.key("tmp", "count", strconv.FormatInt(time.Now().UnixNano(), 36))
 	for _, st := range Statuses {
 		if bodies == nil {
 			cmds[st] = append(cmds[st], pipe.ZCard(ctx, s.key("idx", "status", string(st))))
-			continue
 		}
 		for _, b := range bodies {
-			cmds[st] = append(cmds[st], pipe.ZInterStore(ctx, tmp, &redis.ZStore{Keys: []string{s.key("idx", "status", string(st)), s.key("idx", "body", b)}}))
+			cmds[st] = append(cmds[st], pipe.ZCard(ctx, s.key("idx", "body_status", b+"|"+string(st))))
 		}
 	}
-	pipe.Del(ctx, tmp)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, unavailable(err)
 	}

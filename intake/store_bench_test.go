@@ -93,7 +93,7 @@ func BenchmarkStaffReads100K(b *testing.B) {
 		fn   func() error
 	}{
 		{"queue-page", func() error {
-			ids, err := s.Find(ctx, "status", string(StatusReceived), 200)
+			ids, err := s.Queue(ctx, StatusReceived, nil, nil, 200)
 			if err == nil {
 				_, err = s.GetMany(ctx, ids)
 			}

@@ -128,26 +128,13 @@ func (q queueQuery) matches(t *intake.Ticket, level intake.Level) bool {
 
 var levelRank = map[intake.Level]int{intake.LevelRed: 3, intake.LevelOrange: 2, intake.LevelYellow: 1}
 
-// byUrgency orders a queue: danger first, then the nearest to or furthest past its
-// deadline, then the earliest deadline, then the newest.
+// byUrgency orders a page of a queue: danger first, then the deadline level; otherwise
+// the store's working order stands (the sort is stable).
 func byUrgency(a, b map[string]any) int {
 	if c := cmp.Compare(boolRank(b["urgent"].(bool)), boolRank(a["urgent"].(bool))); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(levelRank[b["level"].(intake.Level)], levelRank[a["level"].(intake.Level)]); c != 0 {
-		return c
-	}
-	da, db := a["due"].(string), b["due"].(string)
-	if da != db {
-		switch {
-		case da == "":
-			return 1
-		case db == "":
-			return -1
-		}
-		return cmp.Compare(da, db)
-	}
-	return cmp.Compare(b["id"].(string), a["id"].(string))
+	return cmp.Compare(levelRank[b["level"].(intake.Level)], levelRank[a["level"].(intake.Level)])
 }
 
 func boolRank(b bool) int {
@@ -214,4 +201,17 @@ func (s *Server) labeller(bodies []staff.Body) func(dim, code string) string {
 		}
 		return code
 	}
+}
+
+// summaryRunes is how much of a complaint a list row carries.
+const summaryRunes = 120
+
+// row is a ticket as a list shows it: the view without the analysis, the text cut short.
+func (s *Server) row(t *intake.Ticket) map[string]any {
+	v := s.view(t)
+	delete(v, "analysis")
+	if r := []rune(t.Text); len(r) > summaryRunes {
+		v["text"] = string(r[:summaryRunes]) + "…"
+	}
+	return v
 }

@@ -34,6 +34,7 @@ type StaffTickets interface {
 	Find(ctx context.Context, field, value string, limit int64) ([]string, error)
 	FindWithin(ctx context.Context, field, value string, bodies []string, limit int64) ([]string, error)
 	CountByStatus(ctx context.Context, bodies []string) (map[intake.Status]int, error)
+	Queue(ctx context.Context, status intake.Status, bodies []string, filter intake.QueueFilter, limit int64) ([]string, error)
 	Audit(ctx context.Context, id string) ([]intake.AuditEntry, error)
 	Apply(ctx context.Context, id string, version int64, m intake.Move) (*intake.Ticket, error)
 }
@@ -233,7 +234,7 @@ func (s *Server) staffQueue(c echo.Context) error {
 	if limit <= 0 || limit > queueLimit {
 		limit = 50
 	}
-	ids, err := s.queueIDs(ctx, a, q.field, q.value)
+	ids, err := s.queueIDs(ctx, a, q)
 	if err != nil {
 		return err
 	}
@@ -251,7 +252,7 @@ func (s *Server) staffQueue(c echo.Context) error {
 			return err
 		}
 		if ok && q.matches(t, s.deadlines.Level(t)) {
-			out = append(out, s.view(t))
+			out = append(out, s.row(t))
 		}
 	}
 	slices.SortStableFunc(out, byUrgency)
@@ -278,17 +279,30 @@ func (s *Server) statusCounts(ctx context.Context, a *staff.Account) (map[intake
 	return s.staffTickets.CountByStatus(ctx, nil)
 }
 
-// queueIDs reads a queue's newest tickets; a handler's come from its own bodies' indexes,
-// so others' tickets never crowd its own out of the page.
-func (s *Server) queueIDs(ctx context.Context, a *staff.Account, field, value string) ([]string, error) {
-	if a.Role != staff.RoleHandler {
-		return s.staffTickets.Find(ctx, field, value, queueLimit)
+// queueIDs reads a queue's first page. A status queue comes in working order (urgent,
+// then by deadline) with the other filters applied inside Redis; a handler's comes from
+// its own bodies' indexes, so others' tickets never crowd its own out of the page.
+func (s *Server) queueIDs(ctx context.Context, a *staff.Account, q queueQuery) ([]string, error) {
+	var bodies []string
+	if a.Role == staff.RoleHandler {
+		var err error
+		if bodies, err = s.staff.Subtree(ctx, a.Body); err != nil {
+			return nil, err
+		}
 	}
-	bodies, err := s.staff.Subtree(ctx, a.Body)
-	if err != nil {
-		return nil, err
+	if st, ok := q.filters["status"]; ok {
+		filter := intake.QueueFilter{}
+		for f, v := range q.filters {
+			if f != "status" {
+				filter[f] = v
+			}
+		}
+		return s.staffTickets.Queue(ctx, intake.Status(st), bodies, filter, queueLimit)
 	}
-	return s.staffTickets.FindWithin(ctx, field, value, bodies, queueLimit)
+	if bodies != nil {
+		return s.staffTickets.FindWithin(ctx, q.field, q.value, bodies, queueLimit)
+	}
+	return s.staffTickets.Find(ctx, q.field, q.value, queueLimit)
 }
 
 // visibleList answers the tickets of ids that the caller may see, at most limit of them.
@@ -306,7 +320,7 @@ func (s *Server) visibleList(c echo.Context, ids []string, limit int64) error {
 		if ok, err := s.visible(ctx, account(c), t); err != nil {
 			return err
 		} else if ok {
-			out = append(out, s.view(t))
+			out = append(out, s.row(t))
 		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"tickets": out})

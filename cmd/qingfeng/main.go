@@ -34,6 +34,7 @@ func commands() []command {
 		{"train", "cross-validate the classifier on its training corpus", runTrain},
 		{"loadstats", "load the dictionaries and model once; print load time, memory and binary size", runLoadStats},
 		{"loadtest", "drive a child server on loopback: webhook intake, idle websockets, bot replies", runLoadTest},
+		{"staffload", "seed 100,000 tickets, start a child server and time the staff queue and figures pages", runStaffLoad},
 		{"admin", "admin add-user | load-bodies: staff accounts and the tree of bodies", runAdmin},
 		{"audit", "audit verify TICKET: check a ticket's hash-chained history", runAudit},
 	}
