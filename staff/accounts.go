@@ -36,8 +36,9 @@ var Roles = []intake.Role{RoleOperator, RoleIntake, RoleHandler, RoleLeader, Rol
 type Account struct {
 	Username string      `json:"username"`
 	Role     intake.Role `json:"role"`
-	Body     string      `json:"body"` // the body a handler works for
-	Hash     string      `json:"hash"` // bcrypt
+	Body     string      `json:"body"`           // the body a handler works for
+	Hash     string      `json:"hash"`           // bcrypt
+	TOTP     string      `json:"totp,omitempty"` // the authenticator's secret, when enabled
 }
 
 // Body is a commission or team; bodies form a tree (city → county → township, or an
@@ -151,9 +152,10 @@ const (
 	sessionTokenNB = 32
 )
 
-// Login checks a password and opens a session; it returns the session token (for the
-// cookie) and the CSRF token the pages must echo.
-func (d *Directory) Login(ctx context.Context, username, password, client string) (token, csrf string, err error) {
+// Login checks a password, and the one-time code when the account has TOTP, and opens a
+// session; it returns the session token (for the cookie) and the CSRF token the pages
+// must echo.
+func (d *Directory) Login(ctx context.Context, username, password, code, client string) (token, csrf string, err error) {
 	fails := d.prefix + "fails:" + username + ":" + client
 	n, err := d.rdb.Get(ctx, fails).Int()
 	if err != nil && !errors.Is(err, redis.Nil) {
@@ -169,6 +171,8 @@ func (d *Directory) Login(ctx context.Context, username, password, client string
 	case errors.Is(err, ErrBadLogin):
 		// An unknown name takes as long as a wrong password, so names cannot be probed.
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+	case err == nil && a.TOTP != "":
+		err = d.checkCode(ctx, a, code, time.Now())
 	}
 	if errors.Is(err, ErrBadLogin) {
 		d.rdb.Incr(ctx, fails)

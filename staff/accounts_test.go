@@ -60,7 +60,7 @@ func TestBodiesTree(t *testing.T) {
 	if err := d.AddAccount(ctx, "bob", "handler", "town", "long enough password"); err != nil {
 		t.Fatal(err)
 	}
-	token, csrf, err := d.Login(ctx, "bob", "long enough password", "1.2.3.4")
+	token, csrf, err := d.Login(ctx, "bob", "long enough password", "", "1.2.3.4")
 	if err != nil || token == "" || csrf == "" {
 		t.Fatalf("login: %v", err)
 	}
@@ -71,7 +71,7 @@ func TestBodiesTree(t *testing.T) {
 	if err != nil || a.Username != "bob" || a.Body != "town" {
 		t.Errorf("session: %+v %v", a, err)
 	}
-	if _, _, err := d.Login(ctx, "nobody", "whatever it is", "1.2.3.4"); err != ErrBadLogin {
+	if _, _, err := d.Login(ctx, "nobody", "whatever it is", "", "1.2.3.4"); err != ErrBadLogin {
 		t.Errorf("unknown user: %v", err)
 	}
 }

@@ -18,11 +18,12 @@ var messages = map[string]string{
 	"internal":        "系统出现问题，请稍后再试。",
 	"unknown_event":   "未知的通话事件。",
 	"login_required":  "请先登录。",
-	"bad_login":       "用户名或密码错误。",
+	"bad_login":       "用户名、密码或动态验证码错误。",
 	"login_throttled": "登录失败次数过多，请15分钟后再试。",
 	"csrf":            "页面已过期，请刷新后重试。",
 	"forbidden":       "您没有权限进行此操作。",
 	"empty_call":      "请填写来电人反映的内容。",
+	"code_required":   "该账号已启用动态验证码，请输入身份验证器上的 6 位数字。",
 	"bad_filter":      "筛选条件不正确。",
 	"bad_period":      "统计期间不正确：请用 YYYY-MM-DD 格式，结束日期晚于开始日期，跨度不超过一年。",
 }

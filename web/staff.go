@@ -18,7 +18,7 @@ import (
 
 // StaffDirectory is what the console needs of staff accounts.
 type StaffDirectory interface {
-	Login(ctx context.Context, username, password, client string) (token, csrf string, err error)
+	Login(ctx context.Context, username, password, code, client string) (token, csrf string, err error)
 	Session(ctx context.Context, token string) (*staff.Account, *staff.Session, error)
 	Logout(ctx context.Context, token string) error
 	Within(ctx context.Context, body, ancestor string) (bool, error)
@@ -140,14 +140,16 @@ func (s *Server) staffOnly(roles ...intake.Role) echo.MiddlewareFunc {
 func account(c echo.Context) *staff.Account { return c.Get("account").(*staff.Account) }
 
 func (s *Server) staffLogin(c echo.Context) error {
-	var in struct{ Username, Password string }
+	var in struct{ Username, Password, Code string }
 	if err := c.Bind(&in); err != nil {
 		return fail(http.StatusBadRequest, "bad_json")
 	}
-	token, csrf, err := s.staff.Login(c.Request().Context(), in.Username, in.Password, c.RealIP())
+	token, csrf, err := s.staff.Login(c.Request().Context(), in.Username, in.Password, in.Code, c.RealIP())
 	switch {
 	case errors.Is(err, staff.ErrBadLogin):
 		return fail(http.StatusUnauthorized, "bad_login")
+	case errors.Is(err, staff.ErrCodeRequired):
+		return fail(http.StatusUnauthorized, "code_required")
 	case errors.Is(err, staff.ErrThrottled):
 		return fail(http.StatusTooManyRequests, "login_throttled")
 	case err != nil:

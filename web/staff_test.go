@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/pquerna/otp/totp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/crypto/bcrypt"
@@ -29,6 +31,7 @@ type staffEnv struct {
 	tickets map[string]*intake.Ticket // by name: "a" in body county-a, logged by op1; "b" in county-b
 	store   *intake.Store
 	intake  *intake.Intake
+	dir     *staff.Directory
 }
 
 type login struct{ cookie, csrf string }
@@ -66,7 +69,7 @@ func newStaffEnv(t *testing.T) (*staffEnv, map[string]login) {
 		Deadlines: k.Scanner, Categories: k.Analyzer.Categories(), Ranks: k.Analyzer.Ranks(), Outcomes: k.Outcomes})
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	e := &staffEnv{srv: srv, routes: s.StaffRoutes(), tickets: map[string]*intake.Ticket{}, store: k.Store, intake: k.Intake}
+	e := &staffEnv{srv: srv, routes: s.StaffRoutes(), tickets: map[string]*intake.Ticket{}, store: k.Store, intake: k.Intake, dir: dir}
 	for name, body := range map[string]string{"a": "town-a1", "b": "county-b"} {
 		rc, err := k.Intake.Submit(ctx, intake.Report{Channel: "hotline", SenderID: "call-" + name, Phone: "1390000000" + name,
 			Text: "村会计截留种粮补贴<script>alert(1)</script>", Operator: "op1", Actor: "op1", Role: intake.RoleOperator})
@@ -360,5 +363,26 @@ func TestHandlerQueueIsNotCrowdedOut(t *testing.T) {
 	var queue struct{ Tickets []struct{ ID string } }
 	if err := json.Unmarshal([]byte(q), &queue); err != nil || len(queue.Tickets) != 1 || queue.Tickets[0].ID != mine.ID {
 		t.Errorf("handler-a's received queue = %+v (%v), want only %s", queue.Tickets, err, mine.ID)
+	}
+}
+
+// With TOTP on, the password alone gets 401 code_required (the page then asks for the
+// code), and password plus a fresh code gets a session.
+func TestStaffLoginWithTOTP(t *testing.T) {
+	e, _ := newStaffEnv(t)
+	link, err := e.dir.EnableTOTP(context.Background(), "leader1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(link)
+	post := func(code string) (int, string) {
+		return e.do(t, login{}, "POST", "/staff/api/login", map[string]string{"username": "leader1", "password": "correct horse leader1", "code": code})
+	}
+	if code, body := post(""); code != http.StatusUnauthorized || !strings.Contains(body, `"code_required"`) {
+		t.Errorf("password alone: %d %s", code, body)
+	}
+	now, _ := totp.GenerateCode(u.Query().Get("secret"), time.Now())
+	if code, body := post(now); code != http.StatusOK || !strings.Contains(body, "csrf") {
+		t.Errorf("password and code: %d %s", code, body)
 	}
 }

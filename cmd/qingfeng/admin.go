@@ -23,6 +23,8 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintln(stderr, "usage: qingfeng admin [-redis URL] [-namespace NS] add-user -user NAME -role operator|intake|handler|leader|admin [-body ID]")
 		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] load-bodies FILE.yaml")
 		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] export-corrections > corrections.tsv")
+		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] totp -user NAME [-off]")
+		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] figures [-rebuild]")
 		return errUsage
 	}
 	fs := flag.NewFlagSet("admin", flag.ContinueOnError)
@@ -78,6 +80,51 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		for _, ex := range examples {
 			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\t%s\n", ex.Category, dash(ex.Channel), dash(ex.Unit), dash(ex.Position),
 				strings.Join(strings.Fields(ex.Text), " "))
+		}
+		return nil
+	case "totp":
+		sub := flag.NewFlagSet("totp", flag.ContinueOnError)
+		sub.SetOutput(stderr)
+		user := sub.String("user", "", "user name")
+		off := sub.Bool("off", false, "turn the second factor off (a lost phone)")
+		if err := sub.Parse(fs.Args()[1:]); err != nil {
+			return err
+		}
+		if *off {
+			if err := dir.DisableTOTP(ctx, *user); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%s logs in with the password only\n", *user)
+			return nil
+		}
+		link, err := dir.EnableTOTP(ctx, *user)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "load this into %s's authenticator app (QR code or by hand), then keep it nowhere else:\n%s\n", *user, link)
+		return nil
+	case "figures":
+		sub := flag.NewFlagSet("figures", flag.ContinueOnError)
+		sub.SetOutput(stderr)
+		rebuild := sub.Bool("rebuild", false, "replace the counters with a fresh count (stop the writers first)")
+		if err := sub.Parse(fs.Args()[1:]); err != nil {
+			return err
+		}
+		outcomes, err := intake.LoadOutcomes(nil)
+		if err != nil {
+			return err
+		}
+		differ, err := intake.NewStore(rdb, sf.namespace, outcomes, time.Now).RecountFigures(ctx, *rebuild)
+		if err != nil {
+			return err
+		}
+		switch {
+		case *rebuild:
+			fmt.Fprintf(stdout, "figures counters rebuilt (%d days had differed)\n", len(differ))
+		case len(differ) > 0:
+			return fmt.Errorf("figures counters differ from a fresh count on %d days: %v (run with -rebuild)", len(differ), differ)
+		default:
+			fmt.Fprintln(stdout, "figures counters match a fresh count")
 		}
 		return nil
 	case "load-bodies":

@@ -205,7 +205,7 @@ func TestAdminCommands(t *testing.T) {
 		t.Errorf("a short password: exit %d", code)
 	}
 	d := staff.NewDirectory(rdb, ns)
-	if _, _, err := d.Login(ctx, "chief", "a long admin password", "test"); err != nil {
+	if _, _, err := d.Login(ctx, "chief", "a long admin password", "", "test"); err != nil {
 		t.Errorf("the new admin cannot log in: %v", err)
 	}
 	// A corrected ticket comes out in the corpus format train reads.
@@ -224,5 +224,19 @@ func TestAdminCommands(t *testing.T) {
 	examples, err := nlp.ParseCorpus(out.String())
 	if err != nil || len(examples) != 1 || examples[0].Category != "lax_discipline" || examples[0].Unit != "县林业局" || examples[0].Text != "领导天天 不上班" {
 		t.Errorf("exported %q: %+v %v", out.String(), examples, err)
+	}
+	out.Reset()
+	if code := run(ctx, append(base, "figures"), nil, &out, &errOut); code != 0 || !strings.Contains(out.String(), "match") {
+		t.Errorf("figures check: %d %s %s", code, out.String(), errOut.String())
+	}
+	out.Reset()
+	if code := run(ctx, append(base, "totp", "-user", "chief"), nil, &out, &errOut); code != 0 || !strings.Contains(out.String(), "otpauth://totp/") {
+		t.Fatalf("totp: %d %s %s", code, out.String(), errOut.String())
+	}
+	if _, _, err := d.Login(ctx, "chief", "a long admin password", "", "test"); err != staff.ErrCodeRequired {
+		t.Errorf("with TOTP on, a password alone: %v", err)
+	}
+	if code := run(ctx, append(base, "totp", "-user", "chief", "-off"), nil, &out, &errOut); code != 0 {
+		t.Errorf("totp -off: %d %s", code, errOut.String())
 	}
 }

@@ -23,6 +23,7 @@ const QF = (() => {
     if (!r.ok) {
       const err = new Error(data.message || ('请求失败（' + r.status + '）'));
       err.status = r.status;
+      err.code = data.error;
       throw err;
     }
     return data;
