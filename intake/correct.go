@@ -82,7 +82,7 @@ func (s *Store) rewrite(ctx context.Context, t, next *Ticket, actor string, role
 	leave, join := diff(s.indexes(t), s.indexes(next))
 	keys := append([]string{s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.key("due"), s.dayKey(DateOf(t.CreatedAt))}, leave...)
 	keys = append(keys, join...)
-	was, is := tally(t), tally(next)
+	was, is := s.tally(t), s.tally(next)
 	args := []any{t.Version, t.ID, len(leave), next.CreatedAt.UnixMilli(), entryJSON, dueScore(next), string(action),
 		dateOrEmpty(t.Due), dateOrEmpty(next.Due), len(was), len(is)}
 	for _, f := range append(was, is...) {

@@ -22,8 +22,11 @@ type Figures struct {
 	Finished      int     // tickets reported, concluded, replied or closed
 	OnTime        float64 // share of finished tickets never overdue
 	Concluded     int
-	Substantiated float64 // share of concluded tickets found 属实 or 部分属实
-	Repeats       float64 // share of tickets linked to an earlier one
+	Substantiated float64        // share of concluded tickets found 属实 or 部分属实
+	Repeats       float64        // share of tickets linked to an earlier one
+	FollowedUp    int            // tickets whose reporter was asked at a follow-up (回访)
+	Satisfaction  float64        // share of those satisfied or basically satisfied (满意率)
+	ByMeasure     map[string]int // people held to account, by measure (a ticket may take several)
 }
 
 // FigureRow is one ticket in the list that goes with the figures.
@@ -36,7 +39,7 @@ type FigureRow struct {
 // counters (tally): a few small reads whatever the number of tickets.
 func (s *Store) Figures(ctx context.Context, from, to time.Time) (*Figures, error) {
 	f := &Figures{From: from, To: to, ByCategory: map[string]int{}, ByBody: map[string]int{}, ByRank: map[string]int{},
-		ByChannel: map[string]int{}, ByMode: map[string]int{}}
+		ByChannel: map[string]int{}, ByMode: map[string]int{}, ByMeasure: map[string]int{}}
 	if !to.After(from) {
 		return f, nil
 	}
@@ -44,7 +47,7 @@ func (s *Store) Figures(ctx context.Context, from, to time.Time) (*Figures, erro
 	if err != nil {
 		return nil, err
 	}
-	by := map[string]map[string]int{"category": f.ByCategory, "body": f.ByBody, "rank": f.ByRank, "channel": f.ByChannel, "mode": f.ByMode}
+	by := map[string]map[string]int{"category": f.ByCategory, "body": f.ByBody, "rank": f.ByRank, "channel": f.ByChannel, "mode": f.ByMode, "measure": f.ByMeasure}
 	for k, n := range sum {
 		if dim, v, ok := strings.Cut(k, ":"); ok && by[dim] != nil && n != 0 {
 			by[dim][v] += n
@@ -53,6 +56,8 @@ func (s *Store) Figures(ctx context.Context, from, to time.Time) (*Figures, erro
 	f.Total, f.Finished, f.Concluded = sum["total"], sum["finished"], sum["concluded"]
 	f.OnTime = share(f.Finished-sum["finished_late"], f.Finished)
 	f.Substantiated, f.Repeats = share(sum["substantiated"], f.Concluded), share(sum["repeat"], f.Total)
+	f.FollowedUp = sum["followed"]
+	f.Satisfaction = share(sum["satisfied"], f.FollowedUp)
 	return f, nil
 }
 

@@ -38,7 +38,16 @@ func TestFiguresRates(t *testing.T) {
 			tk := ids[i]
 			tk, _ = s.Apply(ctx, tk.ID, tk.Version, Move{Action: ActStart, Role: RoleHandler, Actor: "h"})
 			tk, _ = s.Apply(ctx, tk.ID, tk.Version, Move{Action: ActReport, Role: RoleHandler, Actor: "h", Finding: finding, Disposal: "初步核实"})
-			if _, err := s.Apply(ctx, tk.ID, tk.Version, Move{Action: ActConclude, Role: RoleLeader, Actor: "l", Finding: finding, Disposal: "初步核实"}); err != nil {
+			conclude := Move{Action: ActConclude, Role: RoleLeader, Actor: "l", Finding: finding, Disposal: "初步核实"}
+			if finding == "属实" {
+				conclude.Held, conclude.Measures = true, []string{"批评教育", "通报批评"}
+			}
+			tk, err := s.Apply(ctx, tk.ID, tk.Version, conclude)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tk, _ = s.Apply(ctx, tk.ID, tk.Version, Move{Action: ActReply, Role: RoleIntake, Actor: "i", Reply: "已办结"})
+			if _, err := s.Apply(ctx, tk.ID, tk.Version, Move{Action: ActFollowUp, Role: RoleIntake, Actor: "i", Satisfaction: []string{"基本满意", "不满意"}[i]}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -51,6 +60,9 @@ func TestFiguresRates(t *testing.T) {
 		}
 		if differ, err := s.RecountFigures(ctx, false); err != nil || len(differ) > 0 {
 			t.Errorf("counters differ from a recount on %v (%v)", differ, err)
+		}
+		if f.FollowedUp != 2 || f.Satisfaction != 0.5 || f.ByMeasure["批评教育"] != 1 || f.ByMeasure["通报批评"] != 1 || len(f.ByMeasure) != 2 {
+			t.Errorf("follow-ups %d, satisfaction %v, measures %v", f.FollowedUp, f.Satisfaction, f.ByMeasure)
 		}
 		if f.Repeats < 0.33 || f.Repeats > 0.34 {
 			t.Errorf("repeats %v", f.Repeats)

@@ -54,7 +54,8 @@ const (
 	ActClose    Action = "close"
 	ActMerge    Action = "merge"
 	ActReopen   Action = "reopen"
-	ActEscalate Action = "escalate" // an overdue assigned ticket becomes supervised
+	ActEscalate Action = "escalate"  // an overdue assigned ticket becomes supervised
+	ActFollowUp Action = "follow_up" // 回访: the reporter's satisfaction, asked after the reply
 
 	// Recorded in the audit trail without changing the ticket.
 	ActCreate       Action = "create"
@@ -78,17 +79,18 @@ type Move struct {
 	Role   Role
 	Note   string
 
-	Reason   string   // reject, return, reopen, send_back (a coded reason for the last)
-	Mode     string   // route, escalate
-	Body     string   // route: the body that will handle it
-	Due      Date     // route: the deadline
-	Finding  string   // report, conclude
-	Disposal string   // report, conclude
-	Measures []string // conclude, when the subject is held to account
-	Held     bool     // conclude: the subject is held to account
-	Clear    bool     // conclude: an unfounded report clears the official's name (澄清正名)
-	Reply    string   // reply: text sent to the reporter
-	MainID   string   // merge: the ticket this one joins
+	Reason       string   // reject, return, reopen, send_back (a coded reason for the last)
+	Mode         string   // route, escalate
+	Body         string   // route: the body that will handle it
+	Due          Date     // route: the deadline
+	Finding      string   // report, conclude
+	Disposal     string   // report, conclude
+	Measures     []string // conclude, when the subject is held to account
+	Held         bool     // conclude: the subject is held to account
+	Clear        bool     // conclude: an unfounded report clears the official's name (澄清正名)
+	Reply        string   // reply: text sent to the reporter
+	MainID       string   // merge: the ticket this one joins
+	Satisfaction string   // follow_up: one of Outcomes.Satisfaction
 }
 
 type rule struct {
@@ -111,6 +113,7 @@ var lifecycle = map[Action]rule{
 	ActMerge:    {from: []Status{StatusReceived, StatusAccepted}, to: StatusMerged, roles: []Role{RoleIntake}},
 	ActReopen:   {from: []Status{StatusReplied, StatusClosed}, to: StatusReopened, roles: []Role{RoleLeader}},
 	ActEscalate: {from: []Status{StatusRouted, StatusInProgress, StatusReturned}, roles: []Role{RoleSystem, RoleLeader}},
+	ActFollowUp: {from: []Status{StatusReplied, StatusClosed}, roles: []Role{RoleIntake}},
 }
 
 //go:embed data/outcomes.yaml
@@ -123,6 +126,9 @@ type Outcomes struct {
 	Measures        []string `yaml:"measures"`
 	SendBackReasons []string `yaml:"send_back_reasons"`
 	RejectReasons   []string `yaml:"reject_reasons"`
+	// Satisfaction levels a follow-up records, the satisfied ones first (Satisfied).
+	Satisfaction []string `yaml:"satisfaction"`
+	Satisfied    int      `yaml:"satisfied"`
 }
 
 // LoadOutcomes reads an outcomes file; nil or empty data gives the built-in one.
@@ -134,7 +140,8 @@ func LoadOutcomes(data []byte) (Outcomes, error) {
 	if err := yaml.Unmarshal(data, &o); err != nil {
 		return o, fmt.Errorf("parse outcomes: %w", err)
 	}
-	if len(o.Findings) == 0 || len(o.Disposals) == 0 || len(o.Measures) == 0 || len(o.SendBackReasons) == 0 || len(o.RejectReasons) == 0 {
+	if len(o.Findings) == 0 || len(o.Disposals) == 0 || len(o.Measures) == 0 || len(o.SendBackReasons) == 0 || len(o.RejectReasons) == 0 ||
+		len(o.Satisfaction) == 0 || o.Satisfied < 1 || o.Satisfied > len(o.Satisfaction) {
 		return o, fmt.Errorf("outcomes: every list needs at least one entry")
 	}
 	return o, nil
@@ -228,6 +235,8 @@ func (o Outcomes) requirements(m Move) error {
 		return nil
 	case ActReply:
 		return need(m.Reply != "", "the reply text")
+	case ActFollowUp:
+		return oneOf(m.Satisfaction, o.Satisfaction, "the reporter's satisfaction")
 	case ActMerge:
 		return need(m.MainID != "", "the ticket to merge into")
 	}
@@ -239,7 +248,7 @@ func (o Outcomes) requirements(m Move) error {
 func Allowed(status Status, role Role) []Action {
 	out := []Action{}
 	for _, a := range []Action{ActAccept, ActReject, ActMerge, ActRoute, ActSendBack, ActStart, ActReport, ActConclude,
-		ActReturn, ActEscalate, ActReply, ActClose, ActReopen} {
+		ActReturn, ActEscalate, ActReply, ActFollowUp, ActClose, ActReopen} {
 		r := lifecycle[a]
 		if slices.Contains(r.from, status) && slices.Contains(r.roles, role) {
 			out = append(out, a)

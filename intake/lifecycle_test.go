@@ -29,6 +29,8 @@ func validMove(a Action, r Role) Move {
 		m.Reply = "经核查，反映问题属实，已对相关人员批评教育。"
 	case ActMerge:
 		m.MainID = "QF-20260302-000001"
+	case ActFollowUp:
+		m.Satisfaction = "基本满意"
 	}
 	return m
 }
@@ -58,6 +60,7 @@ func TestEveryTransition(t *testing.T) {
 		ActMerge:    {[]Status{StatusReceived, StatusAccepted}, StatusMerged, []Role{RoleIntake}},
 		ActReopen:   {[]Status{StatusReplied, StatusClosed}, StatusReopened, []Role{RoleLeader}},
 		ActEscalate: {[]Status{StatusRouted, StatusInProgress, StatusReturned}, "", []Role{RoleSystem, RoleLeader}},
+		ActFollowUp: {[]Status{StatusReplied, StatusClosed}, "", []Role{RoleIntake}},
 	}
 	if len(want) != len(lifecycle) {
 		t.Fatalf("the test knows %d actions, the lifecycle %d", len(want), len(lifecycle))

@@ -75,7 +75,7 @@ func (sc *Scanner) check(ctx context.Context, id string, today Date, res *ScanRe
 	}
 	marker := sc.store.key("warned", id, string(level), t.Due.String())
 	args := []any{id, string(level), int64(markerLife / time.Second), t.Version, t.Due.String()}
-	for _, f := range lateTally(t) {
+	for _, f := range sc.store.lateTally(t) {
 		args = append(args, f)
 	}
 	n, err := warnScript.Run(ctx, sc.store.rdb, []string{marker, sc.store.key("events"), sc.store.key("t", id),

@@ -109,7 +109,7 @@ func (s *Store) Create(ctx context.Context, t Ticket, actor string, role Role) (
 	for _, term := range t.Terms {
 		keys = append(keys, s.key("idx", "term", term))
 	}
-	counters := tally(&t)
+	counters := s.tally(&t)
 	args := []any{t.ID, entryJSON, now.UnixMilli(), dueScore(&t), t.Fingerprint + ":" + t.ID, len(counters)}
 	for _, f := range counters {
 		args = append(args, f)
@@ -224,6 +224,8 @@ func (s *Store) Apply(ctx context.Context, id string, version int64, m Move) (*T
 		next.Finding, next.Disposal, next.Measures = m.Finding, m.Disposal, strings.Join(m.Measures, ",")
 	case ActReply:
 		next.Reply = m.Reply
+	case ActFollowUp:
+		next.Satisfaction = m.Satisfaction
 	case ActMerge:
 		next.MainID = m.MainID
 	}

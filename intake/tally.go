@@ -44,7 +44,7 @@ end
 `
 
 // tally lists the counter fields a ticket adds to its creation day.
-func tally(t *Ticket) []string {
+func (s *Store) tally(t *Ticket) []string {
 	known := func(v string) string {
 		if v == "" {
 			return "未知"
@@ -66,6 +66,17 @@ func tally(t *Ticket) []string {
 	if concluded && substantiated[t.Finding] {
 		f = append(f, "substantiated")
 	}
+	if concluded && t.Measures != "" {
+		for _, m := range strings.Split(t.Measures, ",") {
+			f = append(f, "measure:"+m)
+		}
+	}
+	if t.Satisfaction != "" {
+		f = append(f, "followed")
+		if i := slices.Index(s.outcomes.Satisfaction, t.Satisfaction); i >= 0 && i < s.outcomes.Satisfied {
+			f = append(f, "satisfied")
+		}
+	}
 	if t.SubjectUnit != "" {
 		f = append(f, "?unit_late:"+t.SubjectUnit)
 		if concluded && substantiated[t.Finding] {
@@ -76,9 +87,9 @@ func tally(t *Ticket) []string {
 }
 
 // lateTally is the part of tally that counts only while the ticket is overdue.
-func lateTally(t *Ticket) []string {
+func (s *Store) lateTally(t *Ticket) []string {
 	var out []string
-	for _, f := range tally(t) {
+	for _, f := range s.tally(t) {
 		if name, ok := strings.CutPrefix(f, "?"); ok {
 			out = append(out, name)
 		}
@@ -140,7 +151,7 @@ func (s *Store) RecountFigures(ctx context.Context, rebuild bool) ([]string, err
 				want[day] = map[string]int{}
 			}
 			late := t.Due != (Date{}) && lates[i] == t.Due.String()
-			for _, f := range tally(t) {
+			for _, f := range s.tally(t) {
 				if name, ok := strings.CutPrefix(f, "?"); !ok {
 					want[day][f]++
 				} else if late {

@@ -53,6 +53,8 @@ type Ticket struct {
 	Disposal string
 	Measures string // comma-separated 问责 measures
 	Reply    string // what the reporter was told
+	// Satisfaction is what the reporter said at the follow-up (回访), "" before it.
+	Satisfaction string
 }
 
 // fields encodes the ticket as a Redis hash.
@@ -68,7 +70,7 @@ func (t *Ticket) fields() []any {
 		"analysis", t.Analysis, "real_name", strconv.FormatBool(t.RealName), "identity", t.Identity,
 		"phone_hash", t.PhoneHash, "query_hash", t.QueryHash, "source", t.Source, "operator", t.Operator,
 		"main_id", t.MainID, "audit_head", t.AuditHead, "audit_seq", t.AuditSeq,
-		"finding", t.Finding, "disposal", t.Disposal, "measures", t.Measures, "reply", t.Reply,
+		"finding", t.Finding, "disposal", t.Disposal, "measures", t.Measures, "reply", t.Reply, "satisfaction", t.Satisfaction,
 	}
 }
 
@@ -82,7 +84,7 @@ func ticketFromHash(h map[string]string) (*Ticket, error) {
 		Fingerprint: h["fingerprint"], Analysis: h["analysis"], RealName: h["real_name"] == "true",
 		Identity: h["identity"], PhoneHash: h["phone_hash"], QueryHash: h["query_hash"], Source: h["source"],
 		Operator: h["operator"], MainID: h["main_id"], AuditHead: h["audit_head"],
-		Finding: h["finding"], Disposal: h["disposal"], Measures: h["measures"], Reply: h["reply"],
+		Finding: h["finding"], Disposal: h["disposal"], Measures: h["measures"], Reply: h["reply"], Satisfaction: h["satisfaction"],
 	}
 	var err error
 	if t.Version, err = strconv.ParseInt(h["version"], 10, 64); err != nil {

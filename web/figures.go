@@ -99,6 +99,7 @@ func (s *Server) staffFiguresXLSX(c echo.Context) error {
 		{"统计期间", f.From.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02"), f.To.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")},
 		{"受理总数", f.Total}, {"已报结及以后", f.Finished}, {"按时办结率", f.OnTime},
 		{"已办结", f.Concluded}, {"查实率", f.Substantiated}, {"重复举报率", f.Repeats},
+		{"已回访", f.FollowedUp}, {"满意率", f.Satisfaction},
 	}
 	if err := writeRows(book, summary, rows); err != nil {
 		return err
@@ -107,7 +108,8 @@ func (s *Server) staffFiguresXLSX(c echo.Context) error {
 		sheet, head, dim string
 		m                map[string]int
 	}{{"按类别", "类别", "category", f.ByCategory}, {"按办理单位", "单位", "body", f.ByBody}, {"按级别", "级别", "rank", f.ByRank},
-		{"按渠道", "渠道", "channel", f.ByChannel}, {"按办理方式", "方式", "mode", f.ByMode}} {
+		{"按渠道", "渠道", "channel", f.ByChannel}, {"按办理方式", "方式", "mode", f.ByMode},
+		{"按问责措施", "问责措施", "measure", f.ByMeasure}} {
 		if _, err := book.NewSheet(t.sheet); err != nil {
 			return err
 		}

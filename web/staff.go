@@ -209,7 +209,7 @@ func (s *Server) view(t *intake.Ticket) map[string]any {
 		"created_at": t.CreatedAt, "updated_at": t.UpdatedAt, "text": t.Text, "urgent": t.Urgent,
 		"subject":   map[string]string{"name": t.SubjectName, "position": t.SubjectPosition, "unit": t.SubjectUnit, "rank": t.SubjectRank},
 		"real_name": t.RealName, "related": t.Related, "operator": t.Operator, "analysis": t.Analysis,
-		"finding": t.Finding, "disposal": t.Disposal, "measures": t.Measures, "reply": t.Reply,
+		"finding": t.Finding, "disposal": t.Disposal, "measures": t.Measures, "reply": t.Reply, "satisfaction": t.Satisfaction,
 	}
 }
 
@@ -346,20 +346,21 @@ func (s *Server) staffTicket(c echo.Context) error {
 
 // staffMoveIn is a lifecycle move as the console posts it.
 type staffMoveIn struct {
-	Action   intake.Action `json:"action"`
-	Version  int64         `json:"version"`
-	Note     string        `json:"note"`
-	Reason   string        `json:"reason"`
-	Mode     string        `json:"mode"`
-	Body     string        `json:"body"`
-	Due      string        `json:"due"`
-	Finding  string        `json:"finding"`
-	Disposal string        `json:"disposal"`
-	Measures []string      `json:"measures"`
-	Held     bool          `json:"held"`
-	Clear    bool          `json:"clear"`
-	Reply    string        `json:"reply"`
-	MainID   string        `json:"main_id"`
+	Action       intake.Action `json:"action"`
+	Version      int64         `json:"version"`
+	Note         string        `json:"note"`
+	Reason       string        `json:"reason"`
+	Mode         string        `json:"mode"`
+	Body         string        `json:"body"`
+	Due          string        `json:"due"`
+	Finding      string        `json:"finding"`
+	Disposal     string        `json:"disposal"`
+	Measures     []string      `json:"measures"`
+	Held         bool          `json:"held"`
+	Clear        bool          `json:"clear"`
+	Reply        string        `json:"reply"`
+	MainID       string        `json:"main_id"`
+	Satisfaction string        `json:"satisfaction"`
 }
 
 func (s *Server) staffMove(c echo.Context) error {
@@ -374,7 +375,7 @@ func (s *Server) staffMove(c echo.Context) error {
 	a := account(c)
 	m := intake.Move{Action: in.Action, Actor: a.Username, Role: a.Role, Note: in.Note, Reason: in.Reason,
 		Mode: in.Mode, Body: in.Body, Finding: in.Finding, Disposal: in.Disposal, Measures: in.Measures,
-		Held: in.Held, Clear: in.Clear, Reply: in.Reply, MainID: in.MainID}
+		Held: in.Held, Clear: in.Clear, Reply: in.Reply, MainID: in.MainID, Satisfaction: in.Satisfaction}
 	if in.Due != "" {
 		if m.Due, err = intake.ParseDate(in.Due); err != nil {
 			return fail(http.StatusBadRequest, "bad_json")

@@ -54,11 +54,12 @@
     try { f = await api('GET', '/figures?' + q); } catch (e) { error.textContent = e.message; return; }
     clear(document.getElementById('rates')).append(
       ...[['受理总数', f.Total], ['已报结', f.Finished], ['按时办结率', pct(f.OnTime)], ['已办结', f.Concluded],
-        ['查实率', pct(f.Substantiated)], ['重复举报率', pct(f.Repeats)]].map(([k, v]) =>
+        ['查实率', pct(f.Substantiated)], ['重复举报率', pct(f.Repeats)], ['已回访', f.FollowedUp], ['满意率', pct(f.Satisfaction)]].map(([k, v]) =>
         el('div', { class: 'rate card' }, el('span', { class: 'muted' }, k), el('strong', {}, String(v)))));
     clear(document.getElementById('charts')).append(
       chart('按类别', f.ByCategory, QF.categoryName), chart('按办理单位', f.ByBody, QF.bodyName),
-      chart('按被反映人级别', f.ByRank, QF.rankName), chart('按渠道', f.ByChannel, QF.channelName), chart('按办理方式', f.ByMode, QF.modeName));
+      chart('按被反映人级别', f.ByRank, QF.rankName), chart('按渠道', f.ByChannel, QF.channelName), chart('按办理方式', f.ByMode, QF.modeName),
+      chart('问责人次（按措施）', f.ByMeasure, k => k));
     const units = clear(document.getElementById('units'));
     units.append(el('h2', {}, '单位预警（近期逾期或查实较多的被反映单位）'));
     units.append((f.Units || []).length ? el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, '单位'), el('th', {}, '预警'), el('th', {}, '逾期'), el('th', {}, '查实'))),

@@ -8,7 +8,7 @@
 
   const actionNames = { accept: '受理', reject: '不予受理', merge: '并案', route: '分办', send_back: '退单',
     start: '开始办理', report: '报结', conclude: '审核办结', return: '退回重办', escalate: '转为督办',
-    reply: '答复举报人', close: '归档', reopen: '重新办理', create: '登记', view_identity: '查看身份',
+    reply: '答复举报人', follow_up: '回访', close: '归档', reopen: '重新办理', create: '登记', view_identity: '查看身份',
     supplement: '补充材料', correct: '更正' };
   const signalNames = { real_name: '实名', danger: '危及人身安全', mass: '群体性', money: '金额', time: '时间', place: '地点' };
 
@@ -50,6 +50,7 @@
     return: () => [field('退回理由', el('input', { name: 'reason', required: true, maxlength: 200 })), note()],
     escalate: () => [el('input', { type: 'hidden', name: 'mode', value: 'supervised' }), note()],
     reply: () => [field('答复内容（将通过短信或查询页告知举报人）', el('textarea', { name: 'reply', rows: 4, required: true, maxlength: 1000 }))],
+    follow_up: () => [field('举报人评价', select('satisfaction', pairs(outcomes.Satisfaction), true)), note()],
     close: () => [note()],
     reopen: () => [field('重新办理理由', el('input', { name: 'reason', required: true, maxlength: 200 })), note()],
   };
@@ -138,7 +139,8 @@
       el('dt', {}, '识别要素'), el('dd', {}, (t.signals || []).map(s => el('span', { class: 'chip' }, (signalNames[s.type] || s.type) + '：' + (s.value || s.text))), t.urgent ? el('span', { class: 'badge danger' }, '急') : ''),
       el('dt', {}, '关联工单'), el('dd', {}, t.related ? t.related.split(',').map(r => el('a', { href: '/staff/ticket?id=' + encodeURIComponent(r), class: 'chip' }, r)) : '无'),
       t.finding ? [el('dt', {}, '核查结论'), el('dd', {}, t.finding + (t.disposal ? ' · ' + t.disposal : '') + (t.measures ? ' · ' + t.measures : ''))] : '',
-      t.reply ? [el('dt', {}, '答复'), el('dd', {}, t.reply)] : '');
+      t.reply ? [el('dt', {}, '答复'), el('dd', {}, t.reply)] : '',
+      t.satisfaction ? [el('dt', {}, '回访评价'), el('dd', {}, t.satisfaction)] : '');
     const audit = el('table', { id: 'audit' }, el('thead', {}, el('tr', {}, ['时间', '操作人', '操作', '状态', '说明'].map(h => el('th', {}, h)))),
       el('tbody', {}, (t.audit || []).map(a => el('tr', {}, el('td', {}, QF.time(a.at)), el('td', {}, a.actor),
         el('td', {}, actionNames[a.action] || a.action), el('td', {}, a.from === a.to ? QF.statusName(a.to) : QF.statusName(a.from) + ' → ' + QF.statusName(a.to)),
