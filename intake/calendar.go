@@ -79,21 +79,21 @@ type calendarFile struct {
 // NewCalendar returns a calendar with the built-in 2026 arrangement.
 func NewCalendar() (*Calendar, error) {
 	c := &Calendar{years: map[int]*yearRule{}}
-	if err := c.Load(calendar2026); err != nil {
+	if _, err := c.Load(calendar2026); err != nil {
 		return nil, fmt.Errorf("built-in calendar: %w", err)
 	}
 	return c, nil
 }
 
-// Load adds (or replaces) one year's arrangement from a file like data/calendar_2026.yaml.
-// A file that contradicts itself is refused whole.
-func (c *Calendar) Load(data []byte) error {
+// Load adds (or replaces) one year's arrangement from a file like data/calendar_2026.yaml
+// and returns the year. A file that contradicts itself is refused whole.
+func (c *Calendar) Load(data []byte) (int, error) {
 	var f calendarFile
 	if err := yaml.Unmarshal(data, &f); err != nil {
-		return fmt.Errorf("parse calendar: %w", err)
+		return 0, fmt.Errorf("parse calendar: %w", err)
 	}
 	if f.Year < 2000 || f.Year > 2200 {
-		return fmt.Errorf("calendar: year %d out of range", f.Year)
+		return 0, fmt.Errorf("calendar: year %d out of range", f.Year)
 	}
 	r := &yearRule{source: f.Source, holidays: map[Date]string{}, workdays: map[Date]bool{}}
 	inYear := func(d Date) error {
@@ -105,17 +105,17 @@ func (c *Calendar) Load(data []byte) error {
 	for _, h := range f.Holidays {
 		from, err := ParseDate(h.From)
 		if err != nil {
-			return fmt.Errorf("calendar %d: holiday %s: %w", f.Year, h.Name, err)
+			return 0, fmt.Errorf("calendar %d: holiday %s: %w", f.Year, h.Name, err)
 		}
 		to, err := ParseDate(h.To)
 		if err != nil {
-			return fmt.Errorf("calendar %d: holiday %s: %w", f.Year, h.Name, err)
+			return 0, fmt.Errorf("calendar %d: holiday %s: %w", f.Year, h.Name, err)
 		}
 		if to.Before(from) || to.Year != from.Year {
-			return fmt.Errorf("calendar %d: holiday %s ends before it starts", f.Year, h.Name)
+			return 0, fmt.Errorf("calendar %d: holiday %s ends before it starts", f.Year, h.Name)
 		}
 		if err := inYear(from); err != nil {
-			return err
+			return 0, err
 		}
 		for d := from; !to.Before(d); d = d.AddDays(1) {
 			r.holidays[d] = h.Name
@@ -124,23 +124,23 @@ func (c *Calendar) Load(data []byte) error {
 	for _, s := range f.Workdays {
 		d, err := ParseDate(s)
 		if err != nil {
-			return fmt.Errorf("calendar %d: workday: %w", f.Year, err)
+			return 0, fmt.Errorf("calendar %d: workday: %w", f.Year, err)
 		}
 		if err := inYear(d); err != nil {
-			return err
+			return 0, err
 		}
 		if _, clash := r.holidays[d]; clash {
-			return fmt.Errorf("calendar %d: %s is both a holiday and a workday", f.Year, d)
+			return 0, fmt.Errorf("calendar %d: %s is both a holiday and a workday", f.Year, d)
 		}
 		if wd := d.time().Weekday(); wd != time.Saturday && wd != time.Sunday {
-			return fmt.Errorf("calendar %d: make-up workday %s is a %s, not a weekend day", f.Year, d, wd)
+			return 0, fmt.Errorf("calendar %d: make-up workday %s is a %s, not a weekend day", f.Year, d, wd)
 		}
 		r.workdays[d] = true
 	}
 	c.mu.Lock()
 	c.years[f.Year] = r
 	c.mu.Unlock()
-	return nil
+	return f.Year, nil
 }
 
 // Published reports whether the year's official arrangement is loaded; without it the

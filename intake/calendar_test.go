@@ -90,7 +90,7 @@ func TestCalendarLoadsANewYearAndRefusesBadFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := "year: 2027\nholidays: [{name: 元旦, from: 2027-01-01, to: 2027-01-03}]\nworkdays: [2027-01-09]\n"
-	if err := c.Load([]byte(good)); err != nil {
+	if _, err := c.Load([]byte(good)); err != nil {
 		t.Fatal(err)
 	}
 	if c.IsWorkingDay(mustDate(t, "2027-01-01")) || !c.IsWorkingDay(mustDate(t, "2027-01-09")) || !c.Published(2027) {
@@ -106,7 +106,7 @@ func TestCalendarLoadsANewYearAndRefusesBadFiles(t *testing.T) {
 		{"bad date", "year: 2028\nworkdays: [2028-13-01]", "2028-13-01"},
 	}
 	for _, tt := range bad {
-		err := c.Load([]byte(tt.file))
+		_, err := c.Load([]byte(tt.file))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.want)
 		}

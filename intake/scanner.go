@@ -35,11 +35,15 @@ const scanBatch = 500
 // markerLife keeps warning markers long past any deadline.
 const markerLife = 400 * 24 * time.Hour
 
-// Scan looks at every open ticket with a deadline: it warns at yellow, orange and red,
+// Scan first takes up calendars saved on any instance, then looks at every open ticket
+// with a deadline: it warns at yellow, orange and red,
 // and turns an overdue assigned ticket into a supervised one with a chasing notice
 // (催办) in its history.
 func (sc *Scanner) Scan(ctx context.Context) (ScanResult, error) {
 	var res ScanResult
+	if err := sc.LoadCalendars(ctx); err != nil { // a year an admin loaded on another instance
+		return res, err
+	}
 	today := DateOf(sc.store.now())
 	for offset := int64(0); ; offset += scanBatch {
 		ids, err := sc.store.rdb.ZRange(ctx, sc.store.key("due"), offset, offset+scanBatch-1).Result()

@@ -102,3 +102,33 @@ func TestScannersWarnAndEscalateExactlyOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestCalendarsReachEveryInstance(t *testing.T) {
+	eachBackend(t, func(t *testing.T, c conn) {
+		s := testStore(t, c)
+		limits, _ := LoadLimits(nil)
+		ctx := context.Background()
+		calA, _ := NewCalendar()
+		calB, _ := NewCalendar()
+		a, b := NewScanner(s, calA, limits), NewScanner(s, calB, limits)
+		if st := a.CalendarStatus(); !st.ThisPublished || st.NextPublished || st.ThisYear != 2026 {
+			t.Errorf("before: %+v", st)
+		}
+		if _, err := a.SaveCalendar(ctx, []byte("year: 2027\nholidays: [{name: 元旦, from: 2027-01-01, to: 2027-01-01}]\nworkdays: [2027-01-01]\n")); err == nil {
+			t.Error("a self-contradicting calendar was saved")
+		}
+		year, err := a.SaveCalendar(ctx, []byte("year: 2027\nsource: test\nholidays: [{name: 元旦, from: 2027-01-01, to: 2027-01-03}]\n"))
+		if err != nil || year != 2027 || !a.CalendarStatus().NextPublished {
+			t.Fatalf("save: %d %v %+v", year, err, a.CalendarStatus())
+		}
+		if calB.Published(2027) {
+			t.Fatal("instance b knew before its scan")
+		}
+		if _, err := b.Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if !calB.Published(2027) || calB.IsWorkingDay(Date{2027, 1, 1}) {
+			t.Errorf("after its scan instance b has %v", calB.Years())
+		}
+	})
+}

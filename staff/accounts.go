@@ -144,6 +144,24 @@ func (d *Directory) Account(ctx context.Context, username string) (*Account, err
 	return &a, nil
 }
 
+// Accounts lists every account, ordered by name.
+func (d *Directory) Accounts(ctx context.Context) ([]Account, error) {
+	all, err := d.rdb.HGetAll(ctx, d.prefix+"accounts").Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Account, 0, len(all))
+	for name, raw := range all {
+		var a Account
+		if err := json.Unmarshal([]byte(raw), &a); err != nil {
+			return nil, fmt.Errorf("account %s: %w", name, err)
+		}
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b Account) int { return strings.Compare(a.Username, b.Username) })
+	return out, nil
+}
+
 // Login limits.
 const (
 	maxFailures    = 5                // failed logins per user and client …

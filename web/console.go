@@ -29,6 +29,7 @@ func (s *Server) consolePages() {
 	s.echo.GET("/staff/ticket", s.page("staff/ticket.html"))
 	s.echo.GET("/staff/operator", s.page("staff/operator.html"))
 	s.echo.GET("/staff/figures", s.page("staff/figures.html"))
+	s.echo.GET("/staff/admin", s.page("staff/admin.html"))
 }
 
 // staffMe tells the console who is logged in, and the token its changes must carry.

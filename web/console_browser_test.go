@@ -167,6 +167,18 @@ func TestConsoleInChromium(t *testing.T) {
 	if !found {
 		t.Errorf("the exported list has no concluded row for %s: %v", id, rows)
 	}
+
+	// The admin lands on the admin page: accounts, the tree of bodies, the calendar.
+	e.browserLogin(t, ctx, "admin1")
+	var accounts, tree string
+	run(t, ctx, "admin page",
+		until(`document.querySelectorAll("#accounts tbody tr").length >= 6 && document.querySelector("#calendar-status").textContent !== ""`),
+		chromedp.Text("#accounts", &accounts, chromedp.ByID),
+		chromedp.Text("#tree", &tree, chromedp.ByID))
+	screenshot(t, ctx, "console-admin.png")
+	if !strings.Contains(accounts, "handler-a") || !strings.Contains(tree, "甲县城关镇纪委") {
+		t.Errorf("admin page: accounts %q, tree %q", accounts, tree)
+	}
 }
 
 // waitForDownload opens the workbook the browser saves into dir.

@@ -71,6 +71,7 @@ type Server struct {
 	figures      FigureSource
 	warnings     UnitWarningSource
 	deadlines    Deadlines
+	calendar     CalendarAdmin
 	categories   []nlp.Category
 	ranks        []nlp.Rank
 	outcomes     intake.Outcomes

@@ -24,6 +24,10 @@ type StaffDirectory interface {
 	Within(ctx context.Context, body, ancestor string) (bool, error)
 	Subtree(ctx context.Context, root string) ([]string, error)
 	Bodies(ctx context.Context) ([]staff.Body, error)
+	LoadBodies(ctx context.Context, data []byte) (int, error)
+	Accounts(ctx context.Context) ([]staff.Account, error)
+	EnableTOTP(ctx context.Context, username string) (string, error)
+	DisableTOTP(ctx context.Context, username string) error
 	AddAccount(ctx context.Context, username string, role intake.Role, body, password string) error
 }
 
@@ -64,6 +68,7 @@ type StaffDeps struct {
 	Figures   FigureSource
 	Warnings  UnitWarningSource
 	Deadlines Deadlines
+	Calendar  CalendarAdmin
 	Live      LiveSource
 	// The console's vocabularies.
 	Categories []nlp.Category
@@ -74,7 +79,7 @@ type StaffDeps struct {
 // WithStaff adds the staff API. Every route names the roles that may use it.
 func (s *Server) WithStaff(d StaffDeps) *Server {
 	s.staff, s.staffTickets, s.reveal, s.figures, s.warnings, s.live = d.Directory, d.Tickets, d.Reveal, d.Figures, d.Warnings, d.Live
-	s.deadlines, s.categories, s.ranks, s.outcomes = d.Deadlines, d.Categories, d.Ranks, d.Outcomes
+	s.deadlines, s.calendar, s.categories, s.ranks, s.outcomes = d.Deadlines, d.Calendar, d.Categories, d.Ranks, d.Outcomes
 	s.consolePages()
 	g := s.echo.Group("/staff/api")
 	g.POST("/login", s.staffLogin)
@@ -86,13 +91,13 @@ func (s *Server) WithStaff(d StaffDeps) *Server {
 	g.POST("/tickets/:id/moves", s.staffMove, s.staffOnly(staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
 	g.POST("/tickets/:id/identity", s.staffIdentity, s.staffOnly(staff.RoleIntake, staff.RoleLeader))
 	g.POST("/tickets/:id/correction", s.staffCorrect, s.staffOnly(staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
-	g.POST("/accounts", s.staffAddAccount, s.staffOnly(staff.RoleAdmin))
 	g.GET("/figures", s.staffFigures, s.staffOnly(staff.RoleIntake, staff.RoleLeader))
 	g.GET("/figures.xlsx", s.staffFiguresXLSX, s.staffOnly(staff.RoleIntake, staff.RoleLeader))
 	g.POST("/calls", s.staffLogCall, s.staffOnly(staff.RoleOperator, staff.RoleIntake))
 	g.POST("/suggest", s.staffSuggest, s.staffOnly(staff.RoleOperator, staff.RoleIntake))
 	g.GET("/search", s.staffSearch, s.staffOnly(staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
 	g.GET("/live", s.staffLive, s.staffOnly(staff.RoleOperator, staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
+	s.adminRoutes(g)
 	return s
 }
 
@@ -403,20 +408,6 @@ func (s *Server) staffIdentity(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, who)
-}
-
-func (s *Server) staffAddAccount(c echo.Context) error {
-	var in struct {
-		Username, Body, Password string
-		Role                     intake.Role
-	}
-	if err := c.Bind(&in); err != nil {
-		return fail(http.StatusBadRequest, "bad_json")
-	}
-	if err := s.staff.AddAccount(c.Request().Context(), in.Username, in.Role, in.Body, in.Password); err != nil {
-		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Msg: messages["invalid"], Err: err}
-	}
-	return c.NoContent(http.StatusCreated)
 }
 
 // staffCorrect: staff set category and subject as they read them; the ticket becomes a

@@ -36,18 +36,20 @@ type staffEnv struct {
 
 type login struct{ cookie, csrf string }
 
+const bodiesYAML = `
+- {id: city, name: 市纪委监委}
+- {id: county-a, name: 甲县纪委监委, parent: city}
+- {id: county-b, name: 乙县纪委监委, parent: city}
+- {id: town-a1, name: 甲县城关镇纪委, parent: county-a}
+`
+
 func newStaffEnv(t *testing.T) (*staffEnv, map[string]login) {
 	t.Helper()
 	k := testkit.New(t)
 	ctx := context.Background()
 	dir := staff.NewDirectory(k.Redis, k.NS)
 	dir.Cost = bcrypt.MinCost
-	if _, err := dir.LoadBodies(ctx, []byte(`
-- {id: city, name: 市纪委监委}
-- {id: county-a, name: 甲县纪委监委, parent: city}
-- {id: county-b, name: 乙县纪委监委, parent: city}
-- {id: town-a1, name: 甲县城关镇纪委, parent: county-a}
-`)); err != nil {
+	if _, err := dir.LoadBodies(ctx, []byte(bodiesYAML)); err != nil {
 		t.Fatal(err)
 	}
 	users := map[string]struct {
@@ -66,7 +68,7 @@ func newStaffEnv(t *testing.T) (*staffEnv, map[string]login) {
 	cfg.Namespace, cfg.WebhookSecret = k.NS, secret
 	s := New(k.Intake, bot.New(k.Intake, k.Analyzer, bot.NewRedisSessions(k.Redis, k.NS, time.Hour)), k.Redis,
 		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg).WithStaff(StaffDeps{Directory: dir, Tickets: k.Store, Reveal: k.Intake, Figures: k.Store, Warnings: k.Scanner, Live: k.Store,
-		Deadlines: k.Scanner, Categories: k.Analyzer.Categories(), Ranks: k.Analyzer.Ranks(), Outcomes: k.Outcomes})
+		Deadlines: k.Scanner, Calendar: k.Scanner, Categories: k.Analyzer.Categories(), Ranks: k.Analyzer.Ranks(), Outcomes: k.Outcomes})
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	e := &staffEnv{srv: srv, routes: s.StaffRoutes(), tickets: map[string]*intake.Ticket{}, store: k.Store, intake: k.Intake, dir: dir}
@@ -151,6 +153,11 @@ func TestStaffAuthorisationMatrix(t *testing.T) {
 		{"POST", "/staff/api/tickets/:id/correction", "/staff/api/tickets/" + b + "/correction", map[string]any{"version": 99, "category": "inaction"}, []string{"intake1", "leader1", "handler-b"}},
 		{"POST", "/staff/api/tickets/:id/identity", "/staff/api/tickets/" + a + "/identity", map[string]any{"reason": "回访"}, []string{"intake1", "leader1"}},
 		{"POST", "/staff/api/accounts", "/staff/api/accounts", map[string]any{"username": "x" + fmt.Sprint(time.Now().UnixNano()%1000), "role": "leader", "password": "long enough pw"}, []string{"admin1"}},
+		{"GET", "/staff/api/accounts", "/staff/api/accounts", nil, []string{"admin1"}},
+		{"POST", "/staff/api/accounts/:username/totp", "/staff/api/accounts/op1/totp", map[string]any{"on": false}, []string{"admin1"}},
+		{"PUT", "/staff/api/bodies", "/staff/api/bodies", map[string]any{"yaml": bodiesYAML}, []string{"admin1"}},
+		{"GET", "/staff/api/calendar", "/staff/api/calendar", nil, []string{"admin1"}},
+		{"PUT", "/staff/api/calendar", "/staff/api/calendar", map[string]any{"yaml": "year: 2027\nholidays: []\n"}, []string{"admin1"}},
 		{"GET", "/staff/api/figures", "/staff/api/figures", nil, []string{"intake1", "leader1"}},
 		{"GET", "/staff/api/figures.xlsx", "/staff/api/figures.xlsx", nil, []string{"intake1", "leader1"}},
 		{"POST", "/staff/api/calls", "/staff/api/calls", map[string]any{"submission": "matrix", "text": "镇政府办事员推诿扯皮，材料齐全也不给办理"}, []string{"op1", "intake1"}},
@@ -384,5 +391,40 @@ func TestStaffLoginWithTOTP(t *testing.T) {
 	now, _ := totp.GenerateCode(u.Query().Get("secret"), time.Now())
 	if code, body := post(now); code != http.StatusOK || !strings.Contains(body, "csrf") {
 		t.Errorf("password and code: %d %s", code, body)
+	}
+}
+
+// The admin's console: accounts are listed without secrets, a second factor is turned
+// on (the link shown once) and off, bodies and a new year's calendar are loaded.
+func TestAdminConsoleAPI(t *testing.T) {
+	e, logins := newStaffEnv(t)
+	admin := logins["admin1"]
+	if code, body := e.do(t, admin, "POST", "/staff/api/accounts", map[string]any{"username": "new-op", "role": "operator", "password": "long enough pw"}); code != http.StatusCreated {
+		t.Fatalf("add account: %d %s", code, body)
+	}
+	code, body := e.do(t, admin, "GET", "/staff/api/accounts", nil)
+	if code != 200 || !strings.Contains(body, `"new-op"`) || strings.Contains(body, "$2a$") || strings.Contains(body, `"hash"`) {
+		t.Errorf("accounts: %d %s", code, body)
+	}
+	if code, body := e.do(t, admin, "POST", "/staff/api/accounts/new-op/totp", map[string]any{"on": true}); code != 200 || !strings.Contains(body, "otpauth://") {
+		t.Errorf("totp on: %d %s", code, body)
+	}
+	if _, body := e.do(t, admin, "GET", "/staff/api/accounts", nil); !strings.Contains(body, `{"body":"","role":"operator","totp":true,"username":"new-op"}`) {
+		t.Errorf("after totp on: %s", body)
+	}
+	if code, _ := e.do(t, admin, "POST", "/staff/api/accounts/nobody/totp", map[string]any{"on": true}); code != http.StatusNotFound {
+		t.Errorf("totp for a missing account: %d", code)
+	}
+	if code, body := e.do(t, admin, "PUT", "/staff/api/bodies", map[string]any{"yaml": "- {id: x, name: X, parent: missing}"}); code != http.StatusUnprocessableEntity {
+		t.Errorf("a broken tree: %d %s", code, body)
+	}
+	if code, body := e.do(t, admin, "PUT", "/staff/api/calendar", map[string]any{"yaml": "year: 2027\nholidays: [{name: 元旦, from: 2027-01-01, to: 2027-01-01}]\n"}); code != 200 || !strings.Contains(body, `"year":2027`) {
+		t.Errorf("calendar: %d %s", code, body)
+	}
+	if code, body := e.do(t, admin, "PUT", "/staff/api/calendar", map[string]any{"yaml": "year: 1"}); code != http.StatusUnprocessableEntity {
+		t.Errorf("a bad calendar: %d %s", code, body)
+	}
+	if _, body := e.do(t, admin, "GET", "/staff/api/calendar", nil); !strings.Contains(body, `"NextPublished":true`) {
+		t.Errorf("calendar status: %s", body)
 	}
 }

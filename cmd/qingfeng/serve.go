@@ -73,6 +73,12 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 		return err
 	}
 	scanner := intake.NewScanner(store, cal, limits)
+	if err := scanner.LoadCalendars(ctx); err != nil {
+		log.Warn("could not load the saved holiday calendars", "err", err)
+	}
+	if st := scanner.CalendarStatus(); !st.ThisPublished {
+		log.Warn("no official holiday arrangement for this year: deadlines count plain weekends until an admin loads it", "year", st.ThisYear)
+	}
 	go scanDeadlines(ctx, scanner, *scanEvery, log)
 	tickets := intake.NewIntake(store, analyzer, keys)
 	dialogue := bot.New(tickets, analyzer, bot.NewRedisSessions(backend.Client, *namespace, *sessionTTL))
@@ -89,7 +95,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	cfg.Ready = func(ctx context.Context) error { return backend.Client.Ping(ctx).Err() }
 	site := web.New(tickets, dialogue, backend.Client, log, reg, cfg).
 		WithStaff(web.StaffDeps{Directory: staff.NewDirectory(backend.Client, *namespace), Tickets: store, Reveal: tickets, Figures: store, Warnings: scanner, Live: store,
-			Deadlines: scanner, Categories: analyzer.Categories(), Ranks: analyzer.Ranks(), Outcomes: outcomes})
+			Deadlines: scanner, Calendar: scanner, Categories: analyzer.Categories(), Ranks: analyzer.Ranks(), Outcomes: outcomes})
 	srv := &http.Server{Addr: *addr, Handler: site.Handler(),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 

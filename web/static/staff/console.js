@@ -77,7 +77,7 @@ const QF = (() => {
     intake: [['/staff/', '工单队列'], ['/staff/operator', '接听登记'], ['/staff/figures', '统计报表']],
     handler: [['/staff/', '本单位工单']],
     leader: [['/staff/', '工单队列'], ['/staff/figures', '统计报表']],
-    admin: [],
+    admin: [['/staff/admin', '系统管理']],
   };
   const roleNames = { operator: '接线员', intake: '信访室', handler: '承办单位', leader: '领导', admin: '管理员' };
 

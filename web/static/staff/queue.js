@@ -2,6 +2,7 @@
 (async () => {
   const { el, clear, api } = QF;
   const st = await QF.start();
+  if (st.me.role === 'admin') { location.replace('/staff/admin'); return; }
   const params = new URLSearchParams(location.search);
   const form = document.getElementById('filters');
   const fill = (name, entries) => {
