@@ -5,7 +5,8 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/qingfeng ./cmd/qingfeng
+# nodemo: a release has no in-memory demo store (compose.yaml gives it Redis).
+RUN CGO_ENABLED=0 go build -trimpath -tags nodemo -ldflags="-s -w" -o /out/qingfeng ./cmd/qingfeng
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/qingfeng /usr/local/bin/qingfeng

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -131,30 +130,4 @@ func startChildRedis(ctx context.Context, server, dir string) (*Backend, error) 
 	_ = cmd.Wait()
 	client.Close()
 	return nil, errors.New("redis-server did not answer within 5 s")
-}
-
-// demoWarning is what the log (and, from the web issue on, every page) says.
-const demoWarning = "DEMO MODE: tickets are kept in memory and are lost when the service stops; set REDIS_URL or install redis-server"
-
-func startEmbedded(log *slog.Logger) (*Backend, error) {
-	m := miniredis.NewMiniRedis()
-	if err := m.Start(); err != nil {
-		return nil, fmt.Errorf("embedded store: %w", err)
-	}
-	log.Warn(demoWarning)
-	// miniredis moves expiries only when told: tell it every second.
-	tick := time.NewTicker(time.Second)
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-tick.C:
-				m.FastForward(time.Second)
-			case <-done:
-				return
-			}
-		}
-	}()
-	client := redis.NewClient(&redis.Options{Addr: m.Addr()})
-	return &Backend{Client: client, Kind: "embedded", stop: func() { tick.Stop(); close(done); m.Close() }}, nil
 }

@@ -81,9 +81,13 @@ func New(opts Options) (*Analyzer, error) {
 	if err != nil {
 		return nil, err
 	}
+	dict, err := gseDict()
+	if err != nil {
+		return nil, err
+	}
 	a := &Analyzer{
 		norm:     norm,
-		seg:      newSegmenter(opts.UserDict+"\n"+defaultUserDict, gseDict),
+		seg:      newSegmenter(opts.UserDict+"\n"+defaultUserDict, dict),
 		lex:      lex,
 		subjects: subjects,
 		signals:  signals,

@@ -67,7 +67,7 @@ func (s *Server) staffLogCall(c echo.Context) error {
 		return err
 	}
 	if rc.Created {
-		s.metrics.tickets.WithLabelValues("hotline").Inc()
+		s.metrics.ticketCreated("hotline")
 	}
 	return c.JSON(http.StatusOK, map[string]any{"ticket": rc.Ticket.ID, "query_code": rc.QueryCode, "created": rc.Created})
 }

@@ -232,7 +232,7 @@ func (cn *chatConn) handle(ctx context.Context, in *ChatIn) error {
 		return err
 	}
 	if reply.Ticket != "" {
-		cn.srv.metrics.tickets.WithLabelValues("web").Inc()
+		cn.srv.metrics.ticketCreated("web")
 	}
 	for i, m := range reply.Messages {
 		line := chatLine{Type: "message", From: "bot", Text: m.Text, Options: m.Options}

@@ -1,34 +1,51 @@
 package web
 
 import (
+	"fmt"
+	"io"
 	"strconv"
 	"time"
 
+	"github.com/VictoriaMetrics/metrics"
 	"github.com/labstack/echo/v4"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
-type metrics struct {
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
-	tickets  *prometheus.CounterVec
+// metrics are the server's own, in a set of its own (tests run several servers), and
+// written in the Prometheus text format with the Go runtime's and the process's.
+type serverMetrics struct {
+	set *metrics.Set
 }
 
-func newMetrics(reg *prometheus.Registry) *metrics {
-	m := &metrics{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "qingfeng_http_requests_total",
-			Help: "HTTP requests by route and status."}, []string{"route", "status"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "qingfeng_http_request_seconds",
-			Help: "HTTP request latency by route.", Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, 1}}, []string{"route"}),
-		tickets: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "qingfeng_tickets_created_total",
-			Help: "Tickets created, by channel."}, []string{"channel"}),
-	}
-	reg.MustRegister(m.requests, m.latency, m.tickets)
-	return m
-}
+// latencyBuckets are the request-time histogram's upper bounds, in seconds.
+var latencyBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, 1}
 
-// observe counts and times every request under its route pattern (never the raw path,
+func newMetrics() *serverMetrics { return &serverMetrics{set: metrics.NewSet()} }
+
+// request counts and times one request under its route pattern (never the raw path,
 // which would carry ticket numbers).
+func (m *serverMetrics) request(route string, status int, took time.Duration) {
+	m.set.GetOrCreateCounter(fmt.Sprintf(`qingfeng_http_requests_total{route=%s,status="%d"}`, strconv.Quote(route), status)).Inc()
+	m.set.GetOrCreatePrometheusHistogramExt(fmt.Sprintf(`qingfeng_http_request_seconds{route=%s}`, strconv.Quote(route)), latencyBuckets).
+		Update(took.Seconds())
+}
+
+// ticketCreated counts a new ticket by channel.
+func (m *serverMetrics) ticketCreated(channel string) {
+	m.set.GetOrCreateCounter(fmt.Sprintf(`qingfeng_tickets_created_total{channel=%s}`, strconv.Quote(channel))).Inc()
+}
+
+func (m *serverMetrics) write(w io.Writer) {
+	m.set.WritePrometheus(w)
+	metrics.WriteProcessMetrics(w)
+}
+
+func (s *Server) serveMetrics(c echo.Context) error {
+	c.Response().Header().Set(echo.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
+	s.metrics.write(c.Response())
+	return nil
+}
+
+// observe counts and times every request.
 func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -41,8 +58,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		s.metrics.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
-		s.metrics.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		s.metrics.request(route, status, time.Since(start))
 		return err
 	}
 }

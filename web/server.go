@@ -9,8 +9,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
 	"qingfeng/bot"
@@ -62,7 +60,7 @@ type Server struct {
 	rdb      redis.UniversalClient
 	log      *slog.Logger
 	cfg      Config
-	metrics  *metrics
+	metrics  *serverMetrics
 	chats    chatConns
 
 	staff        StaffDirectory
@@ -78,22 +76,21 @@ type Server struct {
 	live         LiveSource
 }
 
-// New builds the server. reg receives the metrics (a registry of the caller's, so tests
-// and several servers do not share globals).
-func New(tickets Tickets, dialogue Dialogue, rdb redis.UniversalClient, log *slog.Logger, reg *prometheus.Registry, cfg Config) *Server {
-	s := &Server{echo: echo.New(), tickets: tickets, dialogue: dialogue, rdb: rdb, log: log, cfg: cfg, metrics: newMetrics(reg)}
+// New builds the server, with metrics of its own.
+func New(tickets Tickets, dialogue Dialogue, rdb redis.UniversalClient, log *slog.Logger, cfg Config) *Server {
+	s := &Server{echo: echo.New(), tickets: tickets, dialogue: dialogue, rdb: rdb, log: log, cfg: cfg, metrics: newMetrics()}
 	s.echo.HideBanner, s.echo.HidePort = true, true
 	s.echo.HTTPErrorHandler = s.handleError
 	s.echo.Use(middleware.Recover(), s.observe, middleware.BodyLimit(strconv.FormatInt(cfg.MaxBody, 10)+"B"))
-	s.routes(reg)
+	s.routes()
 	return s
 }
 
 // routes is the one route table.
-func (s *Server) routes(reg *prometheus.Registry) {
+func (s *Server) routes() {
 	s.echo.GET("/healthz", s.healthz)
 	s.echo.GET("/readyz", s.readyz)
-	s.echo.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	s.echo.GET("/metrics", s.serveMetrics)
 	s.echo.POST("/api/v1/webhooks/sms", s.smsWebhook)
 	s.echo.POST("/api/v1/webhooks/sms/twilio", s.twilioWebhook)
 	s.echo.POST("/api/v1/webhooks/hotline", s.hotlineWebhook)

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"qingfeng/bot"
@@ -48,7 +47,7 @@ func newEnvWith(t *testing.T, tune func(*Config)) *env {
 	cfg.StatusPerIP, cfg.StatusPerNumber = 1000, 5
 	tune(&cfg)
 	s := New(tickets, bot.New(tickets, k.Analyzer, bot.NewRedisSessions(rdb, ns, time.Hour)), rdb,
-		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg)
+		slog.New(slog.DiscardHandler), cfg)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, store: store, rdb: rdb, ns: ns}
@@ -270,8 +269,11 @@ func TestHealthAndMetrics(t *testing.T) {
 	resp, _ := http.Get(e.srv.URL + "/metrics")
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(b), `qingfeng_http_requests_total{route="/api/v1/webhooks/hotline",status="200"}`) {
-		t.Errorf("metrics lack the webhook request:\n%s", b)
+	for _, want := range []string{`qingfeng_http_requests_total{route="/api/v1/webhooks/hotline",status="200"} 1`,
+		`qingfeng_http_request_seconds_bucket{route="/api/v1/webhooks/hotline",le="1"} 1`, "go_goroutines ", "process_resident_memory_bytes "} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("metrics lack %q:\n%s", want, b)
+		}
 	}
 }
 
@@ -284,7 +286,7 @@ func TestWebhooksAnswer503WhenRedisIsDown(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.WebhookSecret = secret
 	srv := httptest.NewServer(New(tickets, bot.New(tickets, k.Analyzer, bot.NewRedisSessions(rdb, "x", time.Hour)), rdb,
-		slog.New(slog.DiscardHandler), prometheus.NewRegistry(), cfg).Handler())
+		slog.New(slog.DiscardHandler), cfg).Handler())
 	defer srv.Close()
 	e := &env{srv: srv}
 	for _, p := range []struct {

@@ -165,7 +165,7 @@ func (s *Server) answerSMS(ctx context.Context, messageID, from, text string) (*
 	}
 	full := strings.Join(texts, "\n")
 	if reply.Ticket != "" {
-		s.metrics.tickets.WithLabelValues("sms").Inc()
+		s.metrics.ticketCreated("sms")
 	}
 	ans := &smsAnswer{Reply: full, Segments: SplitSMS(full, 70)}
 	out, err := json.Marshal(ans)
@@ -218,7 +218,7 @@ func (s *Server) hotlineWebhook(c echo.Context) error {
 		return err
 	}
 	if rc.Created {
-		s.metrics.tickets.WithLabelValues("hotline").Inc()
+		s.metrics.ticketCreated("hotline")
 	}
 	return c.JSON(http.StatusOK, map[string]any{"call_id": e.CallID, "ticket": rc.Ticket.ID, "query_code": rc.QueryCode})
 }

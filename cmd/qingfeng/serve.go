@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"qingfeng/bot"
 	"qingfeng/intake"
@@ -83,8 +81,6 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	tickets := intake.NewIntake(store, analyzer, keys)
 	dialogue := bot.New(tickets, analyzer, bot.NewRedisSessions(backend.Client, *namespace, *sessionTTL))
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	cfg := web.DefaultConfig()
 	cfg.Namespace = *namespace
 	cfg.WebhookSecret = []byte(os.Getenv("QINGFENG_WEBHOOK_SECRET"))
@@ -93,7 +89,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 		log.Warn("QINGFENG_WEBHOOK_SECRET is not set: the SMS and hotline webhooks answer 503 until it is")
 	}
 	cfg.Ready = func(ctx context.Context) error { return backend.Client.Ping(ctx).Err() }
-	site := web.New(tickets, dialogue, backend.Client, log, reg, cfg).
+	site := web.New(tickets, dialogue, backend.Client, log, cfg).
 		WithStaff(web.StaffDeps{Directory: staff.NewDirectory(backend.Client, *namespace), Tickets: store, Reveal: tickets, Figures: store, Warnings: scanner, Live: store,
 			Deadlines: scanner, Calendar: scanner, Categories: analyzer.Categories(), Ranks: analyzer.Ranks(), Outcomes: outcomes})
 	srv := &http.Server{Addr: *addr, Handler: site.Handler(),
