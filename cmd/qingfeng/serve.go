@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-
 	"qingfeng/bot"
 	"qingfeng/intake"
 	"qingfeng/nlp"
