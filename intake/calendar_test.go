@@ -115,3 +115,28 @@ func TestCalendarLoadsANewYearAndRefusesBadFiles(t *testing.T) {
 		t.Error("a refused file left a year behind")
 	}
 }
+
+// An admin's calendar file is outside input: any bytes give an error or a calendar
+// whose year answers working-day questions without panicking.
+func FuzzCalendarLoad(f *testing.F) {
+	f.Add([]byte(calendar2026))
+	for _, seed := range []string{"year: 2027\nholidays: [{name: 元旦, from: 2027-01-01, to: 2027-01-03}]\nworkdays: [2027-01-04]\n",
+		"year: 2027\nholidays: [{name: x, from: 2027-02-30, to: 2027-01-01}]", "year: -1", "[", ""} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := &Calendar{years: map[int]*yearRule{}}
+		year, err := c.Load(data)
+		if err != nil {
+			return
+		}
+		if !c.Published(year) {
+			t.Fatalf("loaded %d but it is not published", year)
+		}
+		start := Date{year, 1, 1}
+		end := c.AddWorkingDays(start, 30)
+		if n := c.WorkingDaysBetween(start, end); n < 25 || n > 35 {
+			t.Fatalf("30 working days from %s end %s, %d apart", start, end, n)
+		}
+	})
+}

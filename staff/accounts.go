@@ -258,21 +258,9 @@ func randomToken() string {
 
 // LoadBodies replaces the tree of bodies from a YAML list of {id, name, parent}.
 func (d *Directory) LoadBodies(ctx context.Context, data []byte) (int, error) {
-	var list []Body
-	if err := yaml.Unmarshal(data, &list); err != nil {
-		return 0, fmt.Errorf("parse bodies: %w", err)
-	}
-	ids := map[string]bool{}
-	for _, b := range list {
-		if b.ID == "" || b.Name == "" || ids[b.ID] {
-			return 0, fmt.Errorf("bodies: every body needs a unique id and a name (%q)", b.ID)
-		}
-		ids[b.ID] = true
-	}
-	for _, b := range list {
-		if b.Parent != "" && !ids[b.Parent] {
-			return 0, fmt.Errorf("bodies: %s's parent %s is not listed", b.ID, b.Parent)
-		}
+	list, err := ParseBodies(data)
+	if err != nil {
+		return 0, err
 	}
 	fields := map[string]any{}
 	for _, b := range list {
@@ -284,8 +272,48 @@ func (d *Directory) LoadBodies(ctx context.Context, data []byte) (int, error) {
 	if len(fields) > 0 {
 		pipe.HSet(ctx, d.prefix+"bodies", fields)
 	}
-	_, err := pipe.Exec(ctx)
+	_, err = pipe.Exec(ctx)
 	return len(list), err
+}
+
+// maxBodies bounds one tree.
+const maxBodies = 10000
+
+// ParseBodies reads and checks a tree of bodies: unique ids (up to 64 bytes, no spaces,
+// '|' or ':', which keys use as separators), a name for each, parents that are listed,
+// and no body its own ancestor.
+func ParseBodies(data []byte) ([]Body, error) {
+	var list []Body
+	if err := yaml.Unmarshal(data, &list); err != nil {
+		return nil, fmt.Errorf("parse bodies: %w", err)
+	}
+	if len(list) > maxBodies {
+		return nil, fmt.Errorf("bodies: %d listed, at most %d", len(list), maxBodies)
+	}
+	parent := map[string]string{}
+	for _, b := range list {
+		_, dup := parent[b.ID]
+		if b.ID == "" || strings.TrimSpace(b.Name) == "" || dup {
+			return nil, fmt.Errorf("bodies: every body needs a unique id and a name (%q)", b.ID)
+		}
+		if len(b.ID) > 64 || strings.ContainsAny(b.ID, " \t\r\n|:") || !utf8.ValidString(b.ID+b.Name) {
+			return nil, fmt.Errorf("bodies: id %q must be up to 64 bytes without spaces, '|' or ':'", b.ID)
+		}
+		parent[b.ID] = b.Parent
+	}
+	for _, b := range list {
+		if b.Parent != "" {
+			if _, ok := parent[b.Parent]; !ok {
+				return nil, fmt.Errorf("bodies: %s's parent %s is not listed", b.ID, b.Parent)
+			}
+		}
+		for id, hops := b.Parent, 0; id != ""; id, hops = parent[id], hops+1 {
+			if id == b.ID || hops > len(list) {
+				return nil, fmt.Errorf("bodies: %s is its own ancestor", b.ID)
+			}
+		}
+	}
+	return list, nil
 }
 
 func (d *Directory) body(ctx context.Context, id string) (*Body, error) {

@@ -21,6 +21,8 @@ func TestBodiesTree(t *testing.T) {
 		{"- {id: a}", "unique id and a name"},
 		{"- {id: a, name: A}\n- {id: a, name: B}", "unique id"},
 		{"- {id: a, name: A, parent: z}", "parent z"},
+		{"- {id: a, name: A, parent: b}\n- {id: b, name: B, parent: a}", "own ancestor"},
+		{"- {id: a|b, name: A}", "without spaces"},
 		{"[", "parse bodies"},
 	}
 	for _, tt := range bad {
@@ -74,4 +76,33 @@ func TestBodiesTree(t *testing.T) {
 	if _, _, err := d.Login(ctx, "nobody", "whatever it is", "", "1.2.3.4"); err != ErrBadLogin {
 		t.Errorf("unknown user: %v", err)
 	}
+}
+
+func FuzzParseBodies(f *testing.F) {
+	for _, seed := range []string{"- {id: city, name: 市纪委监委}\n- {id: a, name: 甲县, parent: city}", "- {id: a, name: A, parent: b}\n- {id: b, name: B, parent: a}",
+		"[", "", "- {id: 'x|y', name: X}", "- {}"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		list, err := ParseBodies(data)
+		if err != nil {
+			return
+		}
+		parent := map[string]string{}
+		for _, b := range list {
+			if _, dup := parent[b.ID]; dup || b.ID == "" || strings.ContainsAny(b.ID, "|: ") {
+				t.Fatalf("accepted a bad id %q in %q", b.ID, data)
+			}
+			parent[b.ID] = b.Parent
+		}
+		for _, b := range list {
+			seen := map[string]bool{}
+			for id := b.ID; id != ""; id = parent[id] {
+				if seen[id] {
+					t.Fatalf("accepted a cycle through %q in %q", id, data)
+				}
+				seen[id] = true
+			}
+		}
+	})
 }
