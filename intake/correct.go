@@ -84,7 +84,7 @@ func (s *Store) rewrite(ctx context.Context, t, next *Ticket, actor string, role
 	keys = append(keys, join...)
 	was, is := s.tally(t), s.tally(next)
 	args := []any{t.Version, t.ID, len(leave), next.CreatedAt.UnixMilli(), entryJSON, dueScore(next), string(action),
-		dateOrEmpty(t.Due), dateOrEmpty(next.Due), len(was), len(is)}
+		dateOrEmpty(t.Due), dateOrEmpty(next.Due), len(was), len(is), liveMessage("moved", next, string(action))}
 	for _, f := range append(was, is...) {
 		args = append(args, f)
 	}

@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -108,8 +109,8 @@ func toEvents(msgs []redis.XMessage) []Event {
 	return out
 }
 
-// Live subscribes to the changes as they happen ("created ID", "moved ID ACTION",
-// "warning ID LEVEL"), for staff screens on any instance.
+// Live subscribes to the changes as they happen (LiveEvent, JSON), for staff screens on
+// any instance.
 func (s *Store) Live(ctx context.Context) *redis.PubSub {
 	return s.rdb.Subscribe(ctx, s.key("events")+":live")
 }
@@ -122,4 +123,20 @@ func (s *Store) Announce(ctx context.Context, msg string) error {
 		return unavailable(err)
 	}
 	return nil
+}
+
+// LiveEvent is what live screens are told of a change: enough to decide who may see it
+// without reading the ticket.
+type LiveEvent struct {
+	Event    string `json:"event"`            // created, moved, warning
+	Ticket   string `json:"ticket"`           // its number
+	Detail   string `json:"detail,omitempty"` // the move's action, the warning's level
+	Status   Status `json:"status"`           // after the change
+	Body     string `json:"body,omitempty"`
+	Operator string `json:"operator,omitempty"`
+}
+
+func liveMessage(event string, t *Ticket, detail string) string {
+	b, _ := json.Marshal(LiveEvent{Event: event, Ticket: t.ID, Detail: detail, Status: t.Status, Body: t.Body, Operator: t.Operator})
+	return string(b)
 }

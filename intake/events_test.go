@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -68,18 +69,22 @@ func TestLiveChangesArePublished(t *testing.T) {
 		if _, err := sub.Receive(ctx); err != nil { // the subscription confirmation
 			t.Fatal(err)
 		}
-		tk, _, err := s.Create(ctx, sampleTicket("sms:live"), "gw", RoleSystem)
+		sample := sampleTicket("sms:live")
+		sample.Operator = "op7"
+		tk, _, err := s.Create(ctx, sample, "gw", RoleSystem)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Apply(ctx, tk.ID, tk.Version, Move{Action: ActAccept, Role: RoleIntake, Actor: "i"}); err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{"created " + tk.ID, "moved " + tk.ID + " accept"} {
+		for _, want := range []LiveEvent{{Event: "created", Ticket: tk.ID, Status: StatusReceived, Operator: "op7"},
+			{Event: "moved", Ticket: tk.ID, Detail: "accept", Status: StatusAccepted, Operator: "op7"}} {
 			select {
 			case m := <-sub.Channel():
-				if m.Payload != want {
-					t.Errorf("got %q, want %q", m.Payload, want)
+				var got LiveEvent
+				if err := json.Unmarshal([]byte(m.Payload), &got); err != nil || got != want {
+					t.Errorf("got %q, want %+v", m.Payload, want)
 				}
 			case <-time.After(3 * time.Second):
 				t.Fatalf("no live message %q", want)

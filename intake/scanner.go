@@ -78,7 +78,7 @@ func (sc *Scanner) check(ctx context.Context, id string, today Date, res *ScanRe
 		return nil
 	}
 	marker := sc.store.key("warned", id, string(level), t.Due.String())
-	args := []any{id, string(level), int64(markerLife / time.Second), t.Version, t.Due.String()}
+	args := []any{id, string(level), int64(markerLife / time.Second), t.Version, t.Due.String(), liveMessage("warning", t, string(level))}
 	for _, f := range sc.store.lateTally(t) {
 		args = append(args, f)
 	}

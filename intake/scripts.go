@@ -5,8 +5,8 @@ import "github.com/redis/go-redis/v9"
 // Each state change is one Lua script, so it is atomic: a reader never sees a ticket
 // without its indexes, audit entry or event. All keys carry the store's hash tag, so in
 // Redis Cluster they sit on one slot and a script may touch all of them. Each change is
-// also published on the channel "<events key>:live" for live screens (Pub/Sub: those
-// not listening miss it; the stream is what keeps it).
+// also published on the channel "<events key>:live" for live screens as a LiveEvent in
+// JSON (Pub/Sub: those not listening miss it; the stream is what keeps it).
 
 // reserveScript: the first step of creation. If the sender's message was seen before,
 // return the ticket it made; otherwise draw the next number of the day.
@@ -27,22 +27,22 @@ return {1, redis.call('INCR', KEYS[2])}
 //	KEYS[5] due index  KEYS[6] the category's fingerprint index  KEYS[7] the day's figures
 //	KEYS[8..] indexes
 //	ARGV[1] id  ARGV[2] audit entry (JSON)  ARGV[3] index score  ARGV[4] due score or ""
-//	ARGV[5] fingerprint member ("<fingerprint>:<id>")  ARGV[6] n  ARGV[7..6+n] figures
-//	fields (tally)  ARGV[7+n..] ticket field/value pairs
+//	ARGV[5] fingerprint member ("<fingerprint>:<id>")  ARGV[6] live message  ARGV[7] n
+//	ARGV[8..7+n] figures fields (tally)  ARGV[8+n..] ticket field/value pairs
 //	returns {1, id} when created, {0, existing id} when the message had made one already
 var createScript = redis.NewScript(tallyLua + `
 local existing = redis.call('GET', KEYS[1])
 if existing then return {0, existing} end
-local n = tonumber(ARGV[6])
+local n = tonumber(ARGV[7])
 redis.call('SET', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[2], unpack(ARGV, 7 + n))
+redis.call('HSET', KEYS[2], unpack(ARGV, 8 + n))
 redis.call('RPUSH', KEYS[3], ARGV[2])
 for i = 8, #KEYS do redis.call('ZADD', KEYS[i], ARGV[3], ARGV[1]) end
 if ARGV[4] ~= '' then redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1]) end
 redis.call('ZADD', KEYS[6], ARGV[3], ARGV[5])
-tally(KEYS[7], KEYS[2], '', 1, ARGV, 7, 6 + n)
+tally(KEYS[7], KEYS[2], '', 1, ARGV, 8, 7 + n)
 redis.call('XADD', KEYS[4], '*', 'type', 'created', 'id', ARGV[1])
-redis.call('PUBLISH', KEYS[4] .. ':live', 'created ' .. ARGV[1])
+redis.call('PUBLISH', KEYS[4] .. ':live', ARGV[6])
 return {1, ARGV[1]}
 `)
 
@@ -56,8 +56,8 @@ return {1, ARGV[1]}
 //	ARGV[1] expected version  ARGV[2] id  ARGV[3] r  ARGV[4] index score
 //	ARGV[5] audit entry (JSON)  ARGV[6] due score, or "" to leave the due index
 //	ARGV[7] action  ARGV[8] old deadline  ARGV[9] new deadline  ARGV[10] a  ARGV[11] b
-//	ARGV[12 .. 11+a] old tally  ARGV[12+a .. 11+a+b] new tally
-//	ARGV[12+a+b ..] field/value pairs to set (the new version among them)
+//	ARGV[12] live message  ARGV[13 .. 12+a] old tally  ARGV[13+a .. 12+a+b] new tally
+//	ARGV[13+a+b ..] field/value pairs to set (the new version among them)
 //	returns {1} when applied, {0, current version} on conflict, {-1} when missing
 var moveScript = redis.NewScript(tallyLua + `
 local v = redis.call('HGET', KEYS[1], 'version')
@@ -68,12 +68,12 @@ local a, b = tonumber(ARGV[10]), tonumber(ARGV[11])
 for i = 6, 5 + r do redis.call('ZREM', KEYS[i], ARGV[2]) end
 for i = 6 + r, #KEYS do redis.call('ZADD', KEYS[i], ARGV[4], ARGV[2]) end
 if ARGV[6] == '' then redis.call('ZREM', KEYS[4], ARGV[2]) else redis.call('ZADD', KEYS[4], ARGV[6], ARGV[2]) end
-tally(KEYS[5], KEYS[1], ARGV[8], -1, ARGV, 12, 11 + a)
-tally(KEYS[5], KEYS[1], ARGV[9], 1, ARGV, 12 + a, 11 + a + b)
-redis.call('HSET', KEYS[1], unpack(ARGV, 12 + a + b))
+tally(KEYS[5], KEYS[1], ARGV[8], -1, ARGV, 13, 12 + a)
+tally(KEYS[5], KEYS[1], ARGV[9], 1, ARGV, 13 + a, 12 + a + b)
+redis.call('HSET', KEYS[1], unpack(ARGV, 13 + a + b))
 redis.call('RPUSH', KEYS[2], ARGV[5])
 redis.call('XADD', KEYS[3], '*', 'type', 'moved', 'id', ARGV[2], 'action', ARGV[7])
-redis.call('PUBLISH', KEYS[3] .. ':live', 'moved ' .. ARGV[2] .. ' ' .. ARGV[7])
+redis.call('PUBLISH', KEYS[3] .. ':live', ARGV[12])
 return {1}
 `)
 
@@ -85,7 +85,7 @@ return {1}
 //	KEYS[1] marker (ticket, level, deadline)  KEYS[2] event stream  KEYS[3] ticket hash
 //	KEYS[4] the figures of the ticket's creation day
 //	ARGV[1] id  ARGV[2] level  ARGV[3] marker lifetime (seconds)  ARGV[4] version read
-//	ARGV[5] deadline  ARGV[6..] the overdue counters (lateTally)
+//	ARGV[5] deadline  ARGV[6] live message  ARGV[7..] the overdue counters (lateTally)
 //	returns 1 when this call recorded the warning, 0 when it was recorded before,
 //	-1 when the ticket changed since it was read (the next pass looks again)
 var warnScript = redis.NewScript(`
@@ -93,10 +93,10 @@ if ARGV[2] == 'red' and redis.call('HGET', KEYS[3], 'version') ~= ARGV[4] then r
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then return 0 end
 if ARGV[2] == 'red' then
   redis.call('HSET', KEYS[3], 'late_due', ARGV[5])
-  for i = 6, #ARGV do redis.call('HINCRBY', KEYS[4], ARGV[i], 1) end
+  for i = 7, #ARGV do redis.call('HINCRBY', KEYS[4], ARGV[i], 1) end
 end
 redis.call('XADD', KEYS[2], '*', 'type', 'warning', 'id', ARGV[1], 'level', ARGV[2])
-redis.call('PUBLISH', KEYS[2] .. ':live', 'warning ' .. ARGV[1] .. ' ' .. ARGV[2])
+redis.call('PUBLISH', KEYS[2] .. ':live', ARGV[6])
 return 1
 `)
 
@@ -116,7 +116,7 @@ return ids
 //
 //	KEYS[1] ticket hash  KEYS[2] audit list  KEYS[3] event stream  KEYS[4] due index (unused)
 //	KEYS[5] supplement list
-//	ARGV[1] expected version  ARGV[2] id  ARGV[3..4] unused  ARGV[5] audit entry (JSON)
+//	ARGV[1] expected version  ARGV[2] id  ARGV[3] live message  ARGV[4] unused  ARGV[5] audit entry (JSON)
 //	ARGV[6] unused  ARGV[7] action  ARGV[8] supplement text or ""  ARGV[9..] fields to set
 //	returns {1} when applied, {0, current version} on conflict, {-1} when missing
 var appendScript = redis.NewScript(`
@@ -127,6 +127,6 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 9))
 redis.call('RPUSH', KEYS[2], ARGV[5])
 if ARGV[8] ~= '' then redis.call('RPUSH', KEYS[5], ARGV[8]) end
 redis.call('XADD', KEYS[3], '*', 'type', 'moved', 'id', ARGV[2], 'action', ARGV[7])
-redis.call('PUBLISH', KEYS[3] .. ':live', 'moved ' .. ARGV[2] .. ' ' .. ARGV[7])
+redis.call('PUBLISH', KEYS[3] .. ':live', ARGV[3])
 return {1}
 `)

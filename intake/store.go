@@ -110,7 +110,7 @@ func (s *Store) Create(ctx context.Context, t Ticket, actor string, role Role) (
 		keys = append(keys, s.key("idx", "term", term))
 	}
 	counters := s.tally(&t)
-	args := []any{t.ID, entryJSON, now.UnixMilli(), dueScore(&t), t.Fingerprint + ":" + t.ID, len(counters)}
+	args := []any{t.ID, entryJSON, now.UnixMilli(), dueScore(&t), t.Fingerprint + ":" + t.ID, liveMessage("created", &t, ""), len(counters)}
 	for _, f := range counters {
 		args = append(args, f)
 	}
@@ -257,7 +257,7 @@ func (s *Store) appendOnly(ctx context.Context, t *Ticket, actor string, role Ro
 		return fmt.Errorf("encode audit entry: %w", err)
 	}
 	keys := []string{s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.key("due"), s.key("t", t.ID, "supplements")}
-	args := []any{t.Version, t.ID, 0, next.CreatedAt.UnixMilli(), entryJSON, dueScore(&next), string(action), supplement,
+	args := []any{t.Version, t.ID, liveMessage("moved", &next, string(action)), next.CreatedAt.UnixMilli(), entryJSON, dueScore(&next), string(action), supplement,
 		"version", next.Version, "updated_at", next.UpdatedAt.UTC().Format(time.RFC3339Nano),
 		"audit_head", next.AuditHead, "audit_seq", next.AuditSeq}
 	res, err := appendScript.Run(ctx, s.rdb, keys, args...).Slice()

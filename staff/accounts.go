@@ -331,22 +331,6 @@ func (d *Directory) body(ctx context.Context, id string) (*Body, error) {
 	return &b, nil
 }
 
-// Within reports whether body is under (or is) ancestor in the tree: a body sees its
-// own tickets and those of the bodies below it.
-func (d *Directory) Within(ctx context.Context, body, ancestor string) (bool, error) {
-	for id, hops := body, 0; id != "" && hops < 32; hops++ {
-		if id == ancestor {
-			return true, nil
-		}
-		b, err := d.body(ctx, id)
-		if err != nil {
-			return false, nil
-		}
-		id = b.Parent
-	}
-	return false, nil
-}
-
 // Bodies lists every body, ordered by id.
 func (d *Directory) Bodies(ctx context.Context) ([]Body, error) {
 	all, err := d.rdb.HGetAll(ctx, d.prefix+"bodies").Result()

@@ -21,7 +21,6 @@ type StaffDirectory interface {
 	Login(ctx context.Context, username, password, code, client string) (token, csrf string, err error)
 	Session(ctx context.Context, token string) (*staff.Account, *staff.Session, error)
 	Logout(ctx context.Context, token string) error
-	Within(ctx context.Context, body, ancestor string) (bool, error)
 	Subtree(ctx context.Context, root string) ([]string, error)
 	Bodies(ctx context.Context) ([]staff.Body, error)
 	LoadBodies(ctx context.Context, data []byte) (int, error)
@@ -173,34 +172,19 @@ func (s *Server) staffLogout(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// visible decides whether a member of staff may see a ticket. A ticket outside one's
-// reach answers 404 like a missing one, so nothing is learnt from the difference.
-func (s *Server) visible(ctx context.Context, a *staff.Account, t *intake.Ticket) (bool, error) {
-	switch a.Role {
-	case staff.RoleIntake, staff.RoleLeader:
-		return true, nil
-	case staff.RoleOperator:
-		return t.Operator == a.Username, nil
-	case staff.RoleHandler:
-		if t.Body == "" {
-			return false, nil
-		}
-		return s.staff.Within(ctx, t.Body, a.Body)
-	}
-	return false, nil
-}
-
+// visibleTicket reads the ticket the route names. One outside the caller's reach
+// answers 404 like a missing one, so nothing is learnt from the difference.
 func (s *Server) visibleTicket(c echo.Context) (*intake.Ticket, error) {
 	ctx := c.Request().Context()
 	t, err := s.staffTickets.Get(ctx, c.Param("id"))
 	if err != nil {
 		return nil, err
 	}
-	ok, err := s.visible(ctx, account(c), t)
+	r, err := s.reachOf(ctx, account(c))
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	if !r.seesTicket(t) {
 		return nil, fail(http.StatusNotFound, "not_found")
 	}
 	return t, nil
@@ -241,7 +225,11 @@ func (s *Server) staffQueue(c echo.Context) error {
 	if limit <= 0 || limit > queueLimit {
 		limit = 50
 	}
-	ids, err := s.queueIDs(ctx, a, q)
+	r, err := s.reachOf(ctx, a)
+	if err != nil {
+		return err
+	}
+	ids, err := s.queueIDs(ctx, r, q)
 	if err != nil {
 		return err
 	}
@@ -254,16 +242,12 @@ func (s *Server) staffQueue(c echo.Context) error {
 		if int64(len(out)) == limit {
 			break
 		}
-		ok, err := s.visible(ctx, a, t)
-		if err != nil {
-			return err
-		}
-		if ok && q.matches(t, s.deadlines.Level(t)) {
+		if r.seesTicket(t) && q.matches(t, s.deadlines.Level(t)) {
 			out = append(out, s.row(t))
 		}
 	}
 	slices.SortStableFunc(out, byUrgency)
-	counts, err := s.statusCounts(ctx, a)
+	counts, err := s.statusCounts(ctx, a, r)
 	if err != nil {
 		return err
 	}
@@ -272,16 +256,12 @@ func (s *Server) staffQueue(c echo.Context) error {
 
 // statusCounts counts the tickets per status that the caller's role works on: all of
 // them, a handler's bodies' only, none for an operator (who sees the calls they logged).
-func (s *Server) statusCounts(ctx context.Context, a *staff.Account) (map[intake.Status]int, error) {
+func (s *Server) statusCounts(ctx context.Context, a *staff.Account, r reach) (map[intake.Status]int, error) {
 	switch a.Role {
 	case staff.RoleOperator:
 		return map[intake.Status]int{}, nil
 	case staff.RoleHandler:
-		bodies, err := s.staff.Subtree(ctx, a.Body)
-		if err != nil {
-			return nil, err
-		}
-		return s.staffTickets.CountByStatus(ctx, bodies)
+		return s.staffTickets.CountByStatus(ctx, r.subtree)
 	}
 	return s.staffTickets.CountByStatus(ctx, nil)
 }
@@ -289,14 +269,8 @@ func (s *Server) statusCounts(ctx context.Context, a *staff.Account) (map[intake
 // queueIDs reads a queue's first page. A status queue comes in working order (urgent,
 // then by deadline) with the other filters applied inside Redis; a handler's comes from
 // its own bodies' indexes, so others' tickets never crowd its own out of the page.
-func (s *Server) queueIDs(ctx context.Context, a *staff.Account, q queueQuery) ([]string, error) {
-	var bodies []string
-	if a.Role == staff.RoleHandler {
-		var err error
-		if bodies, err = s.staff.Subtree(ctx, a.Body); err != nil {
-			return nil, err
-		}
-	}
+func (s *Server) queueIDs(ctx context.Context, r reach, q queueQuery) ([]string, error) {
+	bodies := r.subtree
 	if st, ok := q.filters["status"]; ok {
 		filter := intake.QueueFilter{}
 		for f, v := range q.filters {
@@ -315,6 +289,10 @@ func (s *Server) queueIDs(ctx context.Context, a *staff.Account, q queueQuery) (
 // visibleList answers the tickets of ids that the caller may see, at most limit of them.
 func (s *Server) visibleList(c echo.Context, ids []string, limit int64) error {
 	ctx := c.Request().Context()
+	r, err := s.reachOf(ctx, account(c))
+	if err != nil {
+		return err
+	}
 	tickets, err := s.staffTickets.GetMany(ctx, ids)
 	if err != nil {
 		return err
@@ -324,9 +302,7 @@ func (s *Server) visibleList(c echo.Context, ids []string, limit int64) error {
 		if int64(len(out)) == limit {
 			break
 		}
-		if ok, err := s.visible(ctx, account(c), t); err != nil {
-			return err
-		} else if ok {
+		if r.seesTicket(t) {
 			out = append(out, s.row(t))
 		}
 	}
