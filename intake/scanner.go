@@ -36,46 +36,48 @@ const scanBatch = 500
 const markerLife = 400 * 24 * time.Hour
 
 // Scan first takes up calendars saved on any instance, then looks at every open ticket
-// with a deadline: it warns at yellow, orange and red,
-// and turns an overdue assigned ticket into a supervised one with a chasing notice
-// (催办) in its history.
+// with a deadline, a batch at a time: it warns at yellow, orange and red, turns an
+// overdue assigned ticket into a supervised one with a chasing notice (催办) in its
+// history, and keeps the count of each body's tickets at each level (BodyLevels).
 func (sc *Scanner) Scan(ctx context.Context) (ScanResult, error) {
 	var res ScanResult
 	if err := sc.LoadCalendars(ctx); err != nil { // a year an admin loaded on another instance
 		return res, err
 	}
 	today := DateOf(sc.store.now())
+	levels := map[string]*BodyLevels{}
 	for offset := int64(0); ; offset += scanBatch {
 		ids, err := sc.store.rdb.ZRange(ctx, sc.store.key("due"), offset, offset+scanBatch-1).Result()
 		if err != nil {
 			return res, unavailable(err)
 		}
-		for _, id := range ids {
-			if err := sc.check(ctx, id, today, &res); err != nil {
+		tickets, err := sc.store.GetMany(ctx, ids)
+		if err != nil {
+			return res, err
+		}
+		for _, t := range tickets {
+			level, err := sc.check(ctx, t, today, &res)
+			if err != nil {
 				return res, err
 			}
+			levels[t.Body] = levels[t.Body].add(t.Body, level)
 		}
 		if len(ids) < scanBatch {
-			return res, nil
+			return res, sc.store.saveBodyLevels(ctx, levels)
 		}
 	}
 }
 
-func (sc *Scanner) check(ctx context.Context, id string, today Date, res *ScanResult) error {
-	t, err := sc.store.Get(ctx, id)
-	if CodeOf(err) == CodeNotFound {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
+// check warns about one ticket, escalates it when due, and returns its level.
+func (sc *Scanner) check(ctx context.Context, t *Ticket, today Date, res *ScanResult) (Level, error) {
+	id := t.ID
 	start := t.DueStart
 	if start == (Date{}) {
 		start = DateOf(t.CreatedAt)
 	}
 	level := sc.limits.WarningLevel(sc.cal, start, t.Due, today)
 	if level == LevelNone {
-		return nil
+		return level, nil
 	}
 	marker := sc.store.key("warned", id, string(level), t.Due.String())
 	args := []any{id, string(level), int64(markerLife / time.Second), t.Version, t.Due.String(), liveMessage("warning", t, string(level))}
@@ -85,14 +87,14 @@ func (sc *Scanner) check(ctx context.Context, id string, today Date, res *ScanRe
 	n, err := warnScript.Run(ctx, sc.store.rdb, []string{marker, sc.store.key("events"), sc.store.key("t", id),
 		sc.store.dayKey(DateOf(t.CreatedAt))}, args...).Int()
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return unavailable(err)
+		return level, unavailable(err)
 	}
 	if n < 0 {
-		return nil // it changed since we read it; the next pass looks again
+		return level, nil // it changed since we read it; the next pass looks again
 	}
 	res.Warned += n
 	if level != LevelRed || t.Mode != ModeAssigned {
-		return nil
+		return level, nil
 	}
 	_, err = sc.store.Apply(ctx, id, t.Version, Move{Action: ActEscalate, Role: RoleSystem, Actor: "deadline-scanner",
 		Mode: ModeSupervised, Note: fmt.Sprintf("逾期未报结（期限 %s），转为督办并向承办单位发出催办通知", t.Due)})
@@ -102,9 +104,9 @@ func (sc *Scanner) check(ctx context.Context, id string, today Date, res *ScanRe
 	case CodeConflict, CodeIllegalMove:
 		// Another scanner, or a member of staff, moved it first.
 	default:
-		return err
+		return level, err
 	}
-	return nil
+	return level, nil
 }
 
 // Level is how close an open ticket is to its deadline today (none when it has none).

@@ -63,19 +63,24 @@ func TestScannersWarnAndEscalateExactlyOnce(t *testing.T) {
 			day            Date
 			warned, escal  int
 			modeOfAssigned string
+			levels         []BodyLevels // the body's standing after the scan
 		}{
-			{Date{2026, 3, 10}, 0, 0, ModeAssigned},   // 6 of 30 working days
-			{Date{2026, 3, 23}, 3, 0, ModeAssigned},   // yellow for all three
-			{Date{2026, 3, 24}, 0, 0, ModeAssigned},   // still yellow: nothing new
-			{Date{2026, 4, 3}, 3, 0, ModeAssigned},    // orange
-			{Date{2026, 4, 15}, 3, 2, ModeSupervised}, // red; the two assigned ones escalate
-			{Date{2026, 4, 16}, 0, 0, ModeSupervised}, // nothing twice
+			{Date{2026, 3, 10}, 0, 0, ModeAssigned, []BodyLevels{}},                            // 6 of 30 working days
+			{Date{2026, 3, 23}, 3, 0, ModeAssigned, []BodyLevels{{Body: "县纪委第二室", Yellow: 3}}}, // yellow for all three
+			{Date{2026, 3, 24}, 0, 0, ModeAssigned, []BodyLevels{{Body: "县纪委第二室", Yellow: 3}}}, // still yellow: nothing new
+			{Date{2026, 4, 3}, 3, 0, ModeAssigned, []BodyLevels{{Body: "县纪委第二室", Orange: 3}}},  // orange
+			{Date{2026, 4, 15}, 3, 2, ModeSupervised, []BodyLevels{{Body: "县纪委第二室", Red: 3}}},  // red; the two assigned ones escalate
+			{Date{2026, 4, 16}, 0, 0, ModeSupervised, []BodyLevels{{Body: "县纪委第二室", Red: 3}}},  // nothing twice
 		}
 		for _, st := range steps {
 			setClock(st.day)
 			got := scanAll()
 			if got.Warned != st.warned || got.Escalated != st.escal {
 				t.Errorf("%s: warned %d escalated %d, want %d and %d", st.day, got.Warned, got.Escalated, st.warned, st.escal)
+			}
+			levels, at, err := NewScanner(s, cal, limits).BodyLevels(ctx)
+			if err != nil || fmt.Sprint(levels) != fmt.Sprint(st.levels) || !at.Equal(st.day.time().Add(10*time.Hour)) {
+				t.Errorf("%s: body levels %+v at %s (%v), want %+v", st.day, levels, at, err, st.levels)
 			}
 			tk, _ := s.Get(ctx, ids[0])
 			if tk.Mode != st.modeOfAssigned {

@@ -19,9 +19,11 @@ type FigureSource interface {
 	FigureRows(ctx context.Context, from, to time.Time) ([]intake.FigureRow, error)
 }
 
-// UnitWarningSource gives the units under warning (黄橙红三级预警) today.
-type UnitWarningSource interface {
+// WarningSource gives the warnings of today: subject units under warning (黄橙红三级预警)
+// and each handling body's tickets at each deadline level, as the last scan found them.
+type WarningSource interface {
 	UnitWarnings(ctx context.Context) ([]intake.UnitWarning, error)
+	BodyLevels(ctx context.Context) ([]intake.BodyLevels, time.Time, error)
 }
 
 // period reads ?from=2026-03-01&to=2026-04-01 (China dates; to is exclusive), by default
@@ -63,7 +65,7 @@ func (s *Server) periodFigures(c echo.Context) (*intake.Figures, error) {
 	return s.figures.Figures(c.Request().Context(), from, to)
 }
 
-// staffFigures answers the period's figures and the units under warning today.
+// staffFigures answers the period's figures and today's warnings.
 func (s *Server) staffFigures(c echo.Context) error {
 	f, err := s.periodFigures(c)
 	if err != nil {
@@ -73,10 +75,16 @@ func (s *Server) staffFigures(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	bodies, at, err := s.warnings.BodyLevels(c.Request().Context())
+	if err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, struct {
 		*intake.Figures
-		Units []intake.UnitWarning
-	}{f, units})
+		Units    []intake.UnitWarning
+		Bodies   []intake.BodyLevels
+		LevelsAt time.Time
+	}{f, units, bodies, at})
 }
 
 // staffFiguresXLSX exports the figures and the ticket list as an Excel workbook for the
@@ -127,6 +135,21 @@ func (s *Server) staffFiguresXLSX(c echo.Context) error {
 		if err := writeRows(book, t.sheet, rows); err != nil {
 			return err
 		}
+	}
+	levels, _, err := s.warnings.BodyLevels(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	const warned = "办理单位期限预警"
+	if _, err := book.NewSheet(warned); err != nil {
+		return err
+	}
+	rows = [][]any{{"办理单位", "黄色预警", "橙色预警", "红色预警（逾期）"}}
+	for _, l := range levels {
+		rows = append(rows, []any{name("body", l.Body), l.Yellow, l.Orange, l.Red})
+	}
+	if err := writeRows(book, warned, rows); err != nil {
+		return err
 	}
 	const list = "工单清单"
 	if _, err := book.NewSheet(list); err != nil {

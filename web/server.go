@@ -67,7 +67,7 @@ type Server struct {
 	staffTickets StaffTickets
 	reveal       IdentityRevealer
 	figures      FigureSource
-	warnings     UnitWarningSource
+	warnings     WarningSource
 	deadlines    Deadlines
 	calendar     CalendarAdmin
 	categories   []nlp.Category

@@ -65,7 +65,7 @@ type StaffDeps struct {
 	Tickets   StaffTickets
 	Reveal    IdentityRevealer
 	Figures   FigureSource
-	Warnings  UnitWarningSource
+	Warnings  WarningSource
 	Deadlines Deadlines
 	Calendar  CalendarAdmin
 	Live      LiveSource

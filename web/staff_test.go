@@ -31,6 +31,7 @@ type staffEnv struct {
 	store   *intake.Store
 	intake  *intake.Intake
 	dir     *staff.Directory
+	scanner *intake.Scanner
 }
 
 type login struct{ cookie, csrf string }
@@ -70,7 +71,7 @@ func newStaffEnv(t *testing.T) (*staffEnv, map[string]login) {
 		Deadlines: k.Scanner, Calendar: k.Scanner, Categories: k.Analyzer.Categories(), Ranks: k.Analyzer.Ranks(), Outcomes: k.Outcomes})
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	e := &staffEnv{srv: srv, routes: s.StaffRoutes(), tickets: map[string]*intake.Ticket{}, store: k.Store, intake: k.Intake, dir: dir}
+	e := &staffEnv{srv: srv, routes: s.StaffRoutes(), tickets: map[string]*intake.Ticket{}, store: k.Store, intake: k.Intake, dir: dir, scanner: k.Scanner}
 	for name, body := range map[string]string{"a": "town-a1", "b": "county-b"} {
 		rc, err := k.Intake.Submit(ctx, intake.Report{Channel: "hotline", SenderID: "call-" + name, Phone: "1390000000" + name,
 			Text: "村会计截留种粮补贴<script>alert(1)</script>", Operator: "op1", Actor: "op1", Role: intake.RoleOperator})
@@ -301,6 +302,25 @@ func TestFiguresAndExcelExport(t *testing.T) {
 	sum, _ := book.GetRows("汇总")
 	if len(sum) < 2 || sum[1][0] != "受理总数" || sum[1][1] != "2" {
 		t.Errorf("summary: %v", sum)
+	}
+
+	// A ticket routed to county-b and already past its deadline: after the deadline
+	// scan, the figures and the export show county-b red.
+	ctx := context.Background()
+	rc, err := e.intake.Submit(ctx, intake.Report{Channel: "web", SenderID: "late-1", Anonymous: true, Text: "乡镇干部对群众反映的问题推诿扯皮，拖着不办"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	late, _ := e.store.Apply(ctx, rc.Ticket.ID, rc.Ticket.Version, intake.Move{Action: intake.ActAccept, Role: intake.RoleIntake, Actor: "intake1"})
+	if _, err := e.store.Apply(ctx, late.ID, late.Version, intake.Move{Action: intake.ActRoute, Role: intake.RoleIntake, Actor: "intake1",
+		Mode: intake.ModeDirect, Body: "county-b", Due: intake.DateOf(time.Now()).AddDays(-1)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.scanner.Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := e.do(t, logins["leader1"], "GET", "/staff/api/figures", nil); !strings.Contains(body, `"Bodies":[{"Body":"county-b","Yellow":0,"Orange":0,"Red":1}]`) {
+		t.Errorf("body levels after the scan: %s", body)
 	}
 }
 

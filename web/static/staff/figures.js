@@ -60,6 +60,13 @@
       chart('按类别', f.ByCategory, QF.categoryName), chart('按办理单位', f.ByBody, QF.bodyName),
       chart('按被反映人级别', f.ByRank, QF.rankName), chart('按渠道', f.ByChannel, QF.channelName), chart('按办理方式', f.ByMode, QF.modeName),
       chart('问责人次（按措施）', f.ByMeasure, k => k));
+    const bodies = clear(document.getElementById('bodies'));
+    bodies.append(el('h2', {}, '办理单位期限预警'), el('p', { class: 'muted' },
+      f.LevelsAt && !f.LevelsAt.startsWith('0001') ? '截至 ' + QF.time(f.LevelsAt) + ' 的期限检查' : '期限检查尚未运行'));
+    bodies.append((f.Bodies || []).length ? el('table', {}, el('thead', {}, el('tr', {}, ['办理单位', '黄色', '橙色', '红色（逾期）'].map(h => el('th', {}, h)))),
+      el('tbody', {}, f.Bodies.map(b => el('tr', {}, el('td', {}, QF.bodyName(b.Body)),
+        el('td', {}, String(b.Yellow)), el('td', {}, String(b.Orange)), el('td', {}, b.Red ? [QF.badge('red'), String(b.Red)] : '0'))))) :
+      el('p', { class: 'muted' }, '没有临近或超过期限的工单'));
     const units = clear(document.getElementById('units'));
     units.append(el('h2', {}, '单位预警（近期逾期或查实较多的被反映单位）'));
     units.append((f.Units || []).length ? el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, '单位'), el('th', {}, '预警'), el('th', {}, '逾期'), el('th', {}, '查实'))),
