@@ -97,3 +97,30 @@ func TestAllowedMoves(t *testing.T) {
 		}
 	}
 }
+
+// After an upgrade that adds an index, reindex files the existing tickets under it.
+func TestReindexRestoresIndexes(t *testing.T) {
+	eachBackend(t, func(t *testing.T, c conn) {
+		s := testStore(t, c)
+		ctx := context.Background()
+		tk, _, err := s.Create(ctx, sampleTicket("web:reindex"), "web", RoleSystem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, _ = s.Apply(ctx, tk.ID, tk.Version, Move{Action: ActAccept, Role: RoleIntake, Actor: "i"})
+		if _, err := s.Apply(ctx, tk.ID, tk.Version, Move{Action: ActRoute, Role: RoleIntake, Actor: "i", Mode: ModeAssigned, Body: "town-a1", Due: Date{2026, 3, 20}}); err != nil {
+			t.Fatal(err)
+		}
+		key := s.key("idx", "body_status", "town-a1|routed")
+		c.rdb.Del(ctx, key) // as before body_status existed
+		if got, _ := s.Queue(ctx, StatusRouted, []string{"town-a1"}, nil, 10); len(got) != 0 {
+			t.Fatalf("queue without the index: %v", got)
+		}
+		if n, err := s.Reindex(ctx); err != nil || n != 1 {
+			t.Fatalf("reindex: %d %v", n, err)
+		}
+		if got, _ := s.Queue(ctx, StatusRouted, []string{"town-a1"}, nil, 10); len(got) != 1 || got[0] != tk.ID {
+			t.Errorf("after reindex: %v", got)
+		}
+	})
+}

@@ -25,6 +25,7 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] export-corrections > corrections.tsv")
 		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] totp -user NAME [-off]")
 		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] figures [-rebuild]")
+		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] reindex")
 		return errUsage
 	}
 	fs := flag.NewFlagSet("admin", flag.ContinueOnError)
@@ -126,6 +127,17 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		default:
 			fmt.Fprintln(stdout, "figures counters match a fresh count")
 		}
+		return nil
+	case "reindex":
+		outcomes, err := intake.LoadOutcomes(nil)
+		if err != nil {
+			return err
+		}
+		n, err := intake.NewStore(rdb, sf.namespace, outcomes, time.Now).Reindex(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d tickets filed under their indexes\n", n)
 		return nil
 	case "load-bodies":
 		if fs.NArg() != 2 {

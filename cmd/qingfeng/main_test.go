@@ -230,6 +230,10 @@ func TestAdminCommands(t *testing.T) {
 		t.Errorf("figures check: %d %s %s", code, out.String(), errOut.String())
 	}
 	out.Reset()
+	if code := run(ctx, append(base, "reindex"), nil, &out, &errOut); code != 0 || !strings.Contains(out.String(), "1 tickets filed") {
+		t.Errorf("reindex: %d %s %s", code, out.String(), errOut.String())
+	}
+	out.Reset()
 	if code := run(ctx, append(base, "totp", "-user", "chief"), nil, &out, &errOut); code != 0 || !strings.Contains(out.String(), "otpauth://totp/") {
 		t.Fatalf("totp: %d %s %s", code, out.String(), errOut.String())
 	}
