@@ -18,7 +18,8 @@
   if (params.get('from')) form.elements.from.value = params.get('from');
   if (params.get('to')) form.elements.to.value = params.get('to');
 
-  const pct = x => (x * 100).toFixed(1) + '%';
+  // A rate over nothing is shown as a dash, not as 0 %.
+  const pct = (x, of) => of ? (x * 100).toFixed(1) + '%' : '—';
   const levelNames = { red: '红色预警', orange: '橙色预警', yellow: '黄色预警' };
 
   // chart draws a horizontal bar chart as SVG, largest first.
@@ -53,8 +54,9 @@
     let f;
     try { f = await api('GET', '/figures?' + q); } catch (e) { error.textContent = e.message; return; }
     clear(document.getElementById('rates')).append(
-      ...[['受理总数', f.Total], ['已报结', f.Finished], ['按时办结率', pct(f.OnTime)], ['已办结', f.Concluded],
-        ['查实率', pct(f.Substantiated)], ['重复举报率', pct(f.Repeats)], ['已回访', f.FollowedUp], ['满意率', pct(f.Satisfaction)]].map(([k, v]) =>
+      ...[['受理总数', f.Total], ['已报结', f.Finished], ['按时办结率', pct(f.OnTime, f.Finished)], ['已办结', f.Concluded],
+        ['查实率', pct(f.Substantiated, f.Concluded)], ['重复举报率', pct(f.Repeats, f.Total)], ['已回访', f.FollowedUp],
+        ['满意率', pct(f.Satisfaction, f.FollowedUp)]].map(([k, v]) =>
         el('div', { class: 'rate card' }, el('span', { class: 'muted' }, k), el('strong', {}, String(v)))));
     clear(document.getElementById('charts')).append(
       chart('按类别', f.ByCategory, QF.categoryName), chart('按办理单位', f.ByBody, QF.bodyName),
