@@ -38,7 +38,7 @@ type Account struct {
 	Role     intake.Role `json:"role"`
 	Body     string      `json:"body"`           // the body a handler works for
 	Hash     string      `json:"hash"`           // bcrypt
-	TOTP     string      `json:"totp,omitempty"` // the authenticator's secret, when enabled
+	TOTP     string      `json:"totp,omitempty"` // the authenticator's secret, sealed, when enabled
 }
 
 // Body is a commission or team; bodies form a tree (city → county → township, or an
@@ -49,17 +49,25 @@ type Body struct {
 	Parent string `yaml:"parent,omitempty" json:"parent,omitempty"`
 }
 
+// Sealer encrypts secrets at rest (intake.Keyring): each account's TOTP secret is kept
+// sealed, bound to the account's name.
+type Sealer interface {
+	Seal(plaintext []byte, context string) (string, error)
+	Open(sealed, context string) ([]byte, error)
+}
+
 // Directory keeps accounts, bodies and sessions in Redis.
 type Directory struct {
-	rdb    redis.UniversalClient
-	prefix string
+	rdb     redis.UniversalClient
+	prefix  string
+	secrets Sealer
 	// Cost is bcrypt's work factor for new passwords (tests lower it).
 	Cost int
 }
 
-// NewDirectory keeps staff data under namespace ns.
-func NewDirectory(rdb redis.UniversalClient, ns string) *Directory {
-	return &Directory{rdb: rdb, prefix: "qf:{" + ns + "}:staff:", Cost: bcrypt.DefaultCost}
+// NewDirectory keeps staff data under namespace ns, TOTP secrets sealed by secrets.
+func NewDirectory(rdb redis.UniversalClient, ns string, secrets Sealer) *Directory {
+	return &Directory{rdb: rdb, prefix: "qf:{" + ns + "}:staff:", secrets: secrets, Cost: bcrypt.DefaultCost}
 }
 
 var (

@@ -14,7 +14,7 @@ import (
 
 func TestBodiesTree(t *testing.T) {
 	rdb := redistest.Client(t)
-	d := NewDirectory(rdb, redistest.Namespace(t, rdb))
+	d := NewDirectory(rdb, redistest.Namespace(t, rdb), testSealer(t))
 	d.Cost = bcrypt.MinCost
 	ctx := context.Background()
 	bad := []struct{ file, want string }{

@@ -30,7 +30,9 @@ func (d *Directory) EnableTOTP(ctx context.Context, username string) (string, er
 	if err != nil {
 		return "", fmt.Errorf("generate TOTP secret: %w", err)
 	}
-	a.TOTP = key.Secret()
+	if a.TOTP, err = d.secrets.Seal([]byte(key.Secret()), totpContext(username)); err != nil {
+		return "", fmt.Errorf("seal TOTP secret: %w", err)
+	}
 	return key.URL(), d.saveAccount(ctx, a)
 }
 
@@ -43,6 +45,9 @@ func (d *Directory) DisableTOTP(ctx context.Context, username string) error {
 	a.TOTP = ""
 	return d.saveAccount(ctx, a)
 }
+
+// totpContext binds a sealed secret to its account: copied to another, it does not open.
+func totpContext(username string) string { return "totp:" + username }
 
 func (d *Directory) saveAccount(ctx context.Context, a *Account) error {
 	b, err := json.Marshal(a)
@@ -58,7 +63,11 @@ func (d *Directory) checkCode(ctx context.Context, a *Account, code string, now 
 	if code == "" {
 		return ErrCodeRequired
 	}
-	if ok, _ := totp.ValidateCustom(code, a.TOTP, now, totpOptions); !ok {
+	secret, err := d.secrets.Open(a.TOTP, totpContext(a.Username))
+	if err != nil {
+		return fmt.Errorf("account %s: TOTP secret: %w", a.Username, err)
+	}
+	if ok, _ := totp.ValidateCustom(code, string(secret), now, totpOptions); !ok {
 		return ErrBadLogin
 	}
 	fresh, err := d.rdb.SetNX(ctx, d.prefix+"totp-used:"+a.Username+":"+code, 1, 3*time.Duration(totpOptions.Period)*time.Second).Result()

@@ -3,18 +3,20 @@ package staff
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/pquerna/otp/totp"
 	"golang.org/x/crypto/bcrypt"
 
+	"qingfeng/intake"
 	"qingfeng/internal/redistest"
 )
 
 func TestTOTPLogin(t *testing.T) {
 	rdb := redistest.Client(t)
-	d := NewDirectory(rdb, redistest.Namespace(t, rdb))
+	d := NewDirectory(rdb, redistest.Namespace(t, rdb), testSealer(t))
 	d.Cost = bcrypt.MinCost
 	ctx := context.Background()
 	if err := d.AddAccount(ctx, "lead", RoleLeader, "", "long enough password"); err != nil {
@@ -29,6 +31,9 @@ func TestTOTPLogin(t *testing.T) {
 		t.Fatalf("enrolment link %q (%v)", link, err)
 	}
 	secret := u.Query().Get("secret")
+	if raw, _ := rdb.HGet(ctx, d.prefix+"accounts", "lead").Result(); raw == "" || strings.Contains(raw, secret) {
+		t.Errorf("the TOTP secret is not sealed at rest: %s", raw)
+	}
 	code, _ := totp.GenerateCode(secret, time.Now())
 	wrong := "000000"
 	if wrong == code {
@@ -54,4 +59,12 @@ func TestTOTPLogin(t *testing.T) {
 	if _, _, err := d.Login(ctx, "lead", "long enough password", "", "ip"); err != nil {
 		t.Errorf("after disabling TOTP: %v", err)
 	}
+}
+
+func testSealer(t *testing.T) Sealer {
+	k, err := intake.NewKeyring([][]byte{[]byte("0123456789abcdef0123456789abcdef")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

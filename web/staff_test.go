@@ -47,7 +47,7 @@ func newStaffEnv(t *testing.T) (*staffEnv, map[string]login) {
 	t.Helper()
 	k := testkit.New(t)
 	ctx := context.Background()
-	dir := staff.NewDirectory(k.Redis, k.NS)
+	dir := staff.NewDirectory(k.Redis, k.NS, k.Keys)
 	dir.Cost = bcrypt.MinCost
 	if _, err := dir.LoadBodies(ctx, []byte(bodiesYAML)); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.SetOutput(stderr)
 	var sf storeFlags
 	sf.register(fs)
+	dataDir := fs.String("data", envOr("QINGFENG_DATA_DIR", "data"), "the service's data directory, for its key file as serve finds it; env QINGFENG_DATA_DIR")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,7 +46,14 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
-	dir := staff.NewDirectory(rdb, sf.namespace)
+	// The same keys as serve (QINGFENG_SECRET_KEY, QINGFENG_KEY_FILE or the data
+	// directory's key file): TOTP secrets sealed here must open there.
+	keys, err := intake.OpenKeyring(intake.KeySource{Secret: os.Getenv("QINGFENG_SECRET_KEY"),
+		KeyFile: os.Getenv("QINGFENG_KEY_FILE"), DataDir: *dataDir}, slog.New(slog.NewTextHandler(stderr, nil)))
+	if err != nil {
+		return err
+	}
+	dir := staff.NewDirectory(rdb, sf.namespace, keys)
 	switch fs.Arg(0) {
 	case "add-user":
 		sub := flag.NewFlagSet("add-user", flag.ContinueOnError)

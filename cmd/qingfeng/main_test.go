@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -190,7 +191,11 @@ func TestAdminCommands(t *testing.T) {
 	if err := os.WriteFile(dir, []byte("- {id: city, name: 市纪委监委}\n- {id: town, name: 镇纪委, parent: city}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	base := []string{"admin", "-redis", redistest.URL(), "-namespace", ns}
+	// The admin finds its key as serve does; here, a key file it makes in its data directory.
+	t.Setenv("QINGFENG_SECRET_KEY", "")
+	t.Setenv("QINGFENG_KEY_FILE", "")
+	data := t.TempDir()
+	base := []string{"admin", "-redis", redistest.URL(), "-namespace", ns, "-data", data}
 	var out, errOut bytes.Buffer
 	if code := run(ctx, append(base, "load-bodies", dir), nil, &out, &errOut); code != 0 || !strings.Contains(out.String(), "2 bodies") {
 		t.Fatalf("load-bodies: %d %s %s", code, out.String(), errOut.String())
@@ -204,7 +209,11 @@ func TestAdminCommands(t *testing.T) {
 	if code := run(ctx, append(base, "add-user", "-user", "x", "-role", "admin"), strings.NewReader("short\n"), &out, &errOut); code != 1 {
 		t.Errorf("a short password: exit %d", code)
 	}
-	d := staff.NewDirectory(rdb, ns)
+	keys, err := intake.OpenKeyring(intake.KeySource{DataDir: data}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := staff.NewDirectory(rdb, ns, keys)
 	if _, _, err := d.Login(ctx, "chief", "a long admin password", "", "test"); err != nil {
 		t.Errorf("the new admin cannot log in: %v", err)
 	}

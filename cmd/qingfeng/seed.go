@@ -44,7 +44,7 @@ func seedTickets(ctx context.Context, rdb redis.UniversalClient, ns string, anal
 	if err != nil {
 		return err
 	}
-	if _, err := staff.NewDirectory(rdb, ns).LoadBodies(ctx, []byte(sampleBodies)); err != nil {
+	if _, err := staff.NewDirectory(rdb, ns, keys).LoadBodies(ctx, []byte(sampleBodies)); err != nil {
 		return err
 	}
 	start, runID := time.Now(), strconv.FormatInt(time.Now().UnixNano(), 36)

@@ -89,7 +89,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	}
 	cfg.Ready = func(ctx context.Context) error { return backend.Client.Ping(ctx).Err() }
 	site := web.New(tickets, dialogue, backend.Client, log, cfg).
-		WithStaff(web.StaffDeps{Directory: staff.NewDirectory(backend.Client, *namespace), Tickets: store, Reveal: tickets, Figures: store, Warnings: scanner, Live: store,
+		WithStaff(web.StaffDeps{Directory: staff.NewDirectory(backend.Client, *namespace, keys), Tickets: store, Reveal: tickets, Figures: store, Warnings: scanner, Live: store,
 			Deadlines: scanner, Calendar: scanner, Categories: analyzer.Categories(), Ranks: analyzer.Ranks(), Outcomes: outcomes})
 	srv := &http.Server{Addr: *addr, Handler: site.Handler(),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}

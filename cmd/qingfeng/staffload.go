@@ -62,7 +62,7 @@ func runStaffLoad(ctx context.Context, args []string, _ io.Reader, stdout, stder
 		return err
 	}
 	fmt.Fprintf(stdout, "seeded %d tickets into namespace %s in %s\n", *tickets, ns, time.Since(began).Round(time.Second))
-	dir := staff.NewDirectory(rdb, ns)
+	dir := staff.NewDirectory(rdb, ns, keys)
 	dir.Cost = bcrypt.MinCost // logging in is not what is measured
 	password := randomHex(12)
 	for _, a := range []struct {

@@ -40,6 +40,7 @@ type Kit struct {
 	Intake   *intake.Intake
 	Scanner  *intake.Scanner
 	Outcomes intake.Outcomes
+	Keys     *intake.Keyring // the fixed test key
 }
 
 // testKey is the fixed encryption key of tests.
@@ -74,5 +75,5 @@ func Build(tb testing.TB, a *nlp.Analyzer, rdb *redis.Client, ns string) *Kit {
 	}
 	store := intake.NewStore(rdb, ns, outcomes, time.Now)
 	return &Kit{Analyzer: a, Redis: rdb, NS: ns, Store: store, Intake: intake.NewIntake(store, a, keys),
-		Scanner: intake.NewScanner(store, cal, limits), Outcomes: outcomes}
+		Scanner: intake.NewScanner(store, cal, limits), Outcomes: outcomes, Keys: keys}
 }
