@@ -105,7 +105,7 @@ func (in *Intake) Submit(ctx context.Context, r Report) (*Receipt, error) {
 		SubjectName: res.Subject.Name, SubjectPosition: res.Subject.Position,
 		SubjectUnit: res.Subject.Unit, SubjectRank: res.Subject.Rank, SubjectKey: subjectKey(res.Subject),
 		Fingerprint: res.Fingerprint.String(), Analysis: string(analysis), QueryHash: QueryHash(code),
-		RealName: !r.Anonymous, Related: strings.Join(related, ","), Terms: res.Terms,
+		RealName: !r.Anonymous, Related: strings.Join(related, ","), Terms: res.SearchTerms(),
 		Urgent: r.Urgent || hasDanger(res),
 	}
 	if len(r.Attachments) > 0 {

@@ -39,9 +39,14 @@ type Result struct {
 	Subject     Subject            `json:"subject"`
 	Signals     []Signal           `json:"signals"`
 	Fingerprint Fingerprint        `json:"fingerprint"`
-	// Terms are the distinct Chinese words of two or more characters, for search indexes.
-	Terms []string `json:"-"`
+
+	toks []Token // kept for SearchTerms, which only callers that index need
 }
+
+// SearchTerms are the distinct Chinese words of two or more characters, for search
+// indexes; worked out on demand, since most readings (suggestions, evaluation) never
+// need them.
+func (r *Result) SearchTerms() []string { return searchTerms(r.toks) }
 
 // ErrNoText is returned for input with nothing to read once normalised.
 var ErrNoText = errors.New("no text to analyse")
@@ -157,7 +162,7 @@ func (a *Analyzer) Analyze(text string) (*Result, error) {
 		Evidence: c.evidence,
 		Subject:  a.subjects.read(t, toks, conductSpans(matches)),
 		Signals:  a.signals.read(t, toks),
-		Terms:    searchTerms(toks),
+		toks:     toks,
 	}
 	for i, p := range c.probs {
 		res.Scores[a.lex.cats[i].ID] = round4(p)

@@ -135,11 +135,11 @@ func TestSearchTerms(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[string]int{}
-	for _, w := range res.Terms {
+	for _, w := range res.SearchTerms() {
 		seen[w]++
 	}
 	if seen["村支书"] != 1 || seen["低保金"] != 1 || seen["，"] != 0 || seen["还"] != 0 {
-		t.Errorf("terms %v", res.Terms)
+		t.Errorf("terms %v", res.SearchTerms())
 	}
 	q := a.SearchTerms("低保金 村支書")
 	if len(q) != 2 || q[0] != "低保金" || q[1] != "村支书" {
