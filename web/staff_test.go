@@ -447,3 +447,26 @@ func TestAdminConsoleAPI(t *testing.T) {
 		t.Errorf("calendar status: %s", body)
 	}
 }
+
+// Bad queue filters and bad call logs get a clear error, never a silent empty answer.
+func TestStaffBadInputs(t *testing.T) {
+	e, logins := newStaffEnv(t)
+	for _, tc := range []struct {
+		user, method, path string
+		body               any
+		code               int
+		msg                string
+	}{
+		{"intake1", "GET", "/staff/api/tickets?level=purple", nil, http.StatusBadRequest, "筛选条件不正确"},
+		{"intake1", "GET", "/staff/api/tickets?field=password&value=x", nil, http.StatusBadRequest, "筛选条件不正确"},
+		{"op1", "POST", "/staff/api/calls", map[string]any{"submission": "s1", "text": "   "}, http.StatusUnprocessableEntity, "请填写来电人反映的内容"},
+		{"op1", "POST", "/staff/api/calls", map[string]any{"text": "镇政府不作为"}, http.StatusBadRequest, ""},
+		{"op1", "POST", "/staff/api/calls", map[string]any{"submission": "s2", "caller": strings.Repeat("1", 41), "text": "镇政府不作为"}, http.StatusBadRequest, ""},
+		{"admin1", "PUT", "/staff/api/bodies", map[string]any{"yaml": "["}, http.StatusUnprocessableEntity, ""},
+	} {
+		code, body := e.do(t, logins[tc.user], tc.method, tc.path, tc.body)
+		if code != tc.code || !strings.Contains(body, tc.msg) || !strings.Contains(body, `"message"`) {
+			t.Errorf("%s %s %v: %d %s, want %d with %q", tc.method, tc.path, tc.body, code, body, tc.code, tc.msg)
+		}
+	}
+}

@@ -48,26 +48,12 @@ func runLoadTest(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	raiseFileLimit()
 	ns := "loadtest-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	secret := randomHex(16)
-	port, err := freeLoopbackPort()
-	if err != nil {
-		return err
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	srv := exec.CommandContext(ctx, self, "serve", "-addr", addr, "-redis", *redisURL, "-namespace", ns, "-data", os.TempDir())
-	srv.Env = append(os.Environ(), "QINGFENG_WEBHOOK_SECRET="+secret, "QINGFENG_SECRET_KEY="+randomKey())
-	srv.Stderr = io.Discard
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	defer func() { _ = srv.Process.Signal(syscall.SIGTERM); _ = srv.Wait() }()
 	defer cleanNamespace(*redisURL, ns)
-	if err := waitReady("http://" + addr + "/readyz"); err != nil {
+	srv, addr, err := startChildServer(ctx, *redisURL, ns, "QINGFENG_WEBHOOK_SECRET="+secret, "QINGFENG_SECRET_KEY="+randomKey())
+	if err != nil {
 		return err
 	}
+	defer stopChildServer(srv)
 	fmt.Fprintf(stdout, "server pid %d on %s, namespace %s\n", srv.Process.Pid, addr, ns)
 
 	// 1. Idle websocket sessions on the fresh server: its memory per session.
@@ -257,6 +243,37 @@ func rssKB(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// startChildServer runs `qingfeng serve` (this very binary) on a free loopback port
+// against namespace ns, with env added, and waits until it is ready.
+func startChildServer(ctx context.Context, redisURL, ns string, env ...string) (*exec.Cmd, string, error) {
+	port, err := freeLoopbackPort()
+	if err != nil {
+		return nil, "", err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	self, err := os.Executable()
+	if err != nil {
+		return nil, "", err
+	}
+	srv := exec.CommandContext(ctx, self, "serve", "-addr", addr, "-redis", redisURL, "-namespace", ns, "-data", os.TempDir())
+	srv.Env = append(os.Environ(), env...)
+	srv.Stderr = io.Discard
+	if err := srv.Start(); err != nil {
+		return nil, "", err
+	}
+	if err := waitReady("http://" + addr + "/readyz"); err != nil {
+		stopChildServer(srv)
+		return nil, "", err
+	}
+	return srv, addr, nil
+}
+
+// stopChildServer asks the child to drain and waits for it.
+func stopChildServer(srv *exec.Cmd) {
+	_ = srv.Process.Signal(syscall.SIGTERM)
+	_ = srv.Wait()
 }
 
 func waitReady(url string) error {

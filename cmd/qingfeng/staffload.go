@@ -9,10 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"os"
-	"os/exec"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -75,26 +72,12 @@ func runStaffLoad(ctx context.Context, args []string, _ io.Reader, stdout, stder
 		}
 	}
 
-	port, err := freeLoopbackPort()
+	srv, addr, err := startChildServer(ctx, *redisURL, ns, "QINGFENG_SECRET_KEY="+secret)
 	if err != nil {
 		return err
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	srv := exec.CommandContext(ctx, self, "serve", "-addr", addr, "-redis", *redisURL, "-namespace", ns, "-data", os.TempDir())
-	srv.Env = append(os.Environ(), "QINGFENG_SECRET_KEY="+secret)
-	srv.Stderr = io.Discard
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	defer func() { _ = srv.Process.Signal(syscall.SIGTERM); _ = srv.Wait() }()
+	defer stopChildServer(srv)
 	base := "http://" + addr
-	if err := waitReady(base + "/readyz"); err != nil {
-		return err
-	}
 	month := time.Now().Format("2006-01") + "-01"
 	quarterStart := time.Now().AddDate(0, -2, 0).Format("2006-01") + "-01"
 	nextMonth := time.Now().AddDate(0, 1, 0).Format("2006-01") + "-01"
