@@ -137,3 +137,35 @@ func TestCalendarsReachEveryInstance(t *testing.T) {
 		}
 	})
 }
+
+// The deadline a route form offers, and the level a queue shows, follow the time limits
+// in working days.
+func TestDefaultDueAndLevel(t *testing.T) {
+	eachBackend(t, func(t *testing.T, c conn) {
+		s := testStore(t, c) // today is Monday 2 March 2026
+		cal, _ := NewCalendar()
+		limits, _ := LoadLimits(nil)
+		sc := NewScanner(s, cal, limits)
+		for mode, want := range map[string]Date{ModeAssigned: {2026, 4, 14}, ModeDirect: {2026, 4, 14},
+			ModeTransferred: {2026, 3, 9}, ModeSupervised: {2026, 3, 23}} {
+			if got := sc.DefaultDue(mode); got != want {
+				t.Errorf("%s: due %s, want %s", mode, got, want)
+			}
+		}
+		open := &Ticket{Status: StatusRouted, CreatedAt: time.Date(2026, 2, 2, 9, 0, 0, 0, chinaTime), DueStart: Date{2026, 2, 2}}
+		for _, tc := range []struct {
+			due  Date
+			want Level
+		}{{Date{2026, 3, 1}, LevelRed}, {Date{2026, 3, 6}, LevelOrange}, {Date{2026, 4, 30}, LevelNone}} {
+			open.Due = tc.due
+			if got := sc.Level(open); got != tc.want {
+				t.Errorf("due %s: level %q, want %q", tc.due, got, tc.want)
+			}
+		}
+		closed := *open
+		closed.Status, closed.Due = StatusConcluded, Date{2026, 3, 1}
+		if got := sc.Level(&closed); got != LevelNone {
+			t.Errorf("a concluded ticket has level %q", got)
+		}
+	})
+}

@@ -108,11 +108,7 @@ func (d *Directory) AddAccount(ctx context.Context, username string, role intake
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
-	b, err := json.Marshal(Account{Username: username, Role: role, Body: body, Hash: string(hash)})
-	if err != nil {
-		return err
-	}
-	return d.rdb.HSet(ctx, d.prefix+"accounts", username, b).Err()
+	return d.saveAccount(ctx, &Account{Username: username, Role: role, Body: body, Hash: string(hash)})
 }
 
 func validRole(r intake.Role) bool {
