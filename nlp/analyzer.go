@@ -154,7 +154,7 @@ func (a *Analyzer) Analyze(text string) (*Result, error) {
 	toks := a.seg.Cut(t.Norm)
 	matches := a.lex.find(t.Norm)
 	f := extractFeatures(t.Norm, toks, matches, len(a.lex.cats))
-	c := a.cls.classify(t, f, matches)
+	c := a.cls.classify(t, &f, matches)
 
 	res := &Result{
 		Category: a.lex.cats[c.primary].ID,
@@ -167,7 +167,7 @@ func (a *Analyzer) Analyze(text string) (*Result, error) {
 	for i, p := range c.probs {
 		res.Scores[a.lex.cats[i].ID] = round4(p)
 	}
-	res.Fingerprint = simhash(f.words)
+	res.Fingerprint = simhash(&f)
 	res.Route = a.router.Route(RouteInput{Category: res.Category, Rank: res.Subject.Rank, Signals: res.Signals, Reports: 1})
 	res.Mode, res.Rule = res.Route.Mode, res.Route.Rule
 	return res, nil

@@ -38,21 +38,21 @@ const (
 	minModelWeight   = 1.5 // nats above the average category before a model word is shown as evidence
 )
 
-func (c *classifier) classify(t *Text, f docFeatures, matches []lexMatch) classification {
+func (c *classifier) classify(t *Text, f *docFeatures, matches []lexMatch) classification {
 	probs := make([]float64, len(c.lex.cats))
-	c.model.probabilities(f, probs)
+	known := c.model.probabilities(f, probs)
 	primary := 0
 	for i, p := range probs {
 		if p > probs[primary] {
 			primary = i
 		}
 	}
-	return classification{primary: primary, probs: probs, evidence: c.evidence(t, f, matches, probs, primary)}
+	return classification{primary: primary, probs: probs, evidence: c.evidence(t, f, known, matches, probs, primary)}
 }
 
 // evidence lists the lexicon words found for the likelier categories, then the words
 // the model leaned on most for the chosen one, so staff see why.
-func (c *classifier) evidence(t *Text, f docFeatures, matches []lexMatch, probs []float64, primary int) []Evidence {
+func (c *classifier) evidence(t *Text, f *docFeatures, known []knownWord, matches []lexMatch, probs []float64, primary int) []Evidence {
 	var ev []Evidence
 	seen := map[[2]int]bool{}
 	for _, m := range matches {
@@ -68,11 +68,9 @@ func (c *classifier) evidence(t *Text, f docFeatures, matches []lexMatch, probs 
 		ev = append(ev, Evidence{Category: c.lex.cats[m.cat].ID, Text: t.Span(m.start, m.end), Source: "lexicon", Start: os, End: oe})
 	}
 	var cands []scored
-	for _, tok := range f.words {
-		if len(tok.Text) < 6 { // single characters explain nothing
-			continue
-		}
-		if w := c.model.wordWeight(tok.Text, primary); w >= minModelWeight && !hasWord(cands, tok.Text) {
+	for _, k := range known {
+		tok := f.toks[k.tok]
+		if w := rowWeight(k.row, primary); w >= minModelWeight && !hasWord(cands, tok.Text) {
 			cands = append(cands, scored{tok, w})
 		}
 	}

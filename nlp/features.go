@@ -4,36 +4,57 @@ import (
 	"unicode/utf8"
 )
 
-// docFeatures is what the model sees of one text: its words (from the segmenter), the
-// pairs of adjacent Chinese characters (robust to words the dictionary cuts oddly) and
-// the lexicon's weight per category.
+// docFeatures is what the model reads of one text: its Chinese words (from the
+// segmenter), the pairs of adjacent Chinese characters in it (robust to words the
+// dictionary cuts oddly) and the lexicon's weight per category. Pairs are read straight
+// from the text when needed rather than kept.
 type docFeatures struct {
-	words   []Token
-	bigrams []uint64
-	lex     []float64
+	norm  string
+	toks  []Token
+	words []hashedWord
+	lex   []float64
+}
+
+// hashedWord is a token starting with a Chinese character, hashed once for both the
+// model and the fingerprint.
+type hashedWord struct {
+	tok  int32 // index into toks
+	hash uint64
 }
 
 func extractFeatures(norm string, toks []Token, matches []lexMatch, nCat int) docFeatures {
-	f := docFeatures{lex: make([]float64, nCat), words: make([]Token, 0, len(toks)), bigrams: make([]uint64, 0, len(norm)/3)}
-	for _, t := range toks {
-		if r, _ := utf8.DecodeRuneInString(t.Text); isHan(r) {
-			f.words = append(f.words, t)
+	f := docFeatures{norm: norm, toks: toks, lex: make([]float64, nCat), words: make([]hashedWord, 0, len(toks))}
+	for i := range toks {
+		if r, _ := utf8.DecodeRuneInString(toks[i].Text); isHan(r) {
+			f.words = append(f.words, hashedWord{int32(i), fnv64a(toks[i].Text)})
 		}
 	}
+	for _, m := range matches {
+		f.lex[m.cat] += m.weight
+	}
+	return f
+}
+
+// keys calls fn with every feature key of the text, words first (training).
+func (f *docFeatures) keys(fn func(uint64)) {
+	for _, w := range f.words {
+		fn(wordKeyOf(w.hash))
+	}
+	forEachPair(f.norm, fn)
+}
+
+// forEachPair calls fn with the key of each pair of adjacent Chinese characters.
+func forEachPair(norm string, fn func(uint64)) {
 	var prev rune
 	prevAt := -1
 	for i, r := range norm {
 		if isHan(r) {
 			if prevAt >= 0 {
-				f.bigrams = append(f.bigrams, pairKey(prev, r))
+				fn(pairKey(prev, r))
 			}
 			prev, prevAt = r, i
 			continue
 		}
 		prevAt = -1
 	}
-	for _, m := range matches {
-		f.lex[m.cat] += m.weight
-	}
-	return f
 }

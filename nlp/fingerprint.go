@@ -38,11 +38,11 @@ func Distance(a, b Fingerprint) int { return bits.OnesCount64(uint64(a) ^ uint64
 // simhash weighs each Chinese word by its length (longer words say more than particles).
 // Per bit it counts the weight of words whose hash has the bit set, four bits at a time
 // in 16-bit lanes; a bit of the fingerprint is set when that weight is over half.
-func simhash(words []Token) Fingerprint {
+func simhash(f *docFeatures) Fingerprint {
 	var lanes [16]uint64 // lanes[k] holds bits 4k..4k+3, one 16-bit counter each
 	total := 0
-	for _, w := range words {
-		n := utf8.RuneCountInString(w.Text)
+	for _, w := range f.words {
+		n := utf8.RuneCountInString(f.toks[w.tok].Text)
 		if n < 2 {
 			continue
 		}
@@ -50,20 +50,20 @@ func simhash(words []Token) Fingerprint {
 			break // counters are 16 bits; texts are capped far below this many characters
 		}
 		total += n
-		v := fnv64a(w.Text)
+		v := w.hash
 		for k := 0; k < 16; k++ {
 			lanes[k] += spreadNibble[(v>>(4*k))&15] * uint64(n)
 		}
 	}
-	var f uint64
+	var fp uint64
 	for k := 0; k < 16; k++ {
 		for j := 0; j < 4; j++ {
 			if count := int(lanes[k] >> (16 * j) & 0xFFFF); 2*count > total {
-				f |= 1 << (4*k + j)
+				fp |= 1 << (4*k + j)
 			}
 		}
 	}
-	return Fingerprint(f)
+	return Fingerprint(fp)
 }
 
 // spreadNibble[x] puts bit j of x into the low bit of 16-bit lane j.

@@ -29,15 +29,12 @@ func trainModel(docs []docFeatures, labels []int, nClass int, cfg trainConfig) (
 	}
 	m := &model{nClass: nClass, features: newFeatureTable(1<<12, nClass), lexWeight: cfg.lexWeight}
 	total := make([]float64, nClass)
-	for d, f := range docs {
+	for d := range docs {
 		c := labels[d]
-		for _, t := range f.words {
-			m.features.add(wordKey(t.Text), c)
-		}
-		for _, bg := range f.bigrams {
-			m.features.add(bg, c)
-		}
-		total[c] += float64(len(f.words) + len(f.bigrams))
+		docs[d].keys(func(k uint64) {
+			m.features.add(k, c)
+			total[c]++
+		})
 	}
 	vocab := float64(m.features.count)
 	m.features.freeze(func(row []float32) {
@@ -48,37 +45,51 @@ func trainModel(docs []docFeatures, labels []int, nClass int, cfg trainConfig) (
 	return m, nil
 }
 
+// knownWord is a word of two or more characters that the model knows, kept with its
+// row so that evidence can weigh it without a second lookup.
+type knownWord struct {
+	tok int32
+	row []int16
+}
+
 // scores writes the per-class log score of a document into out; unknown features say
-// nothing. It returns how many features were known.
-func (m *model) scores(f docFeatures, out []float64) (features int) {
+// nothing. It returns how many features were known, and appends the known words of two
+// or more characters to known.
+func (m *model) scores(f *docFeatures, out []float64, known []knownWord) (int, []knownWord) {
 	acc := make([]int64, m.nClass)
-	add := func(row []int16) {
+	features := 0
+	for _, w := range f.words {
+		row := m.features.lookup(wordKeyOf(w.hash))
+		if row == nil {
+			continue
+		}
 		for c, v := range row {
 			acc[c] += int64(v)
 		}
 		features++
-	}
-	for _, t := range f.words {
-		if row := m.features.lookup(wordKey(t.Text)); row != nil {
-			add(row)
+		if len(f.toks[w.tok].Text) >= 6 { // single characters explain nothing
+			known = append(known, knownWord{w.tok, row})
 		}
 	}
-	for _, bg := range f.bigrams {
-		if row := m.features.lookup(bg); row != nil {
-			add(row)
+	forEachPair(f.norm, func(k uint64) {
+		if row := m.features.lookup(k); row != nil {
+			for c, v := range row {
+				acc[c] += int64(v)
+			}
+			features++
 		}
-	}
+	})
 	for c := range out {
 		out[c] = float64(acc[c])/logScale + m.lexWeight*math.Log1p(f.lex[c])
 	}
-	return features
+	return features, known
 }
 
 // probabilities turns scores into a distribution. Naive Bayes sums are overconfident
 // on long texts, so they are tempered by the square root of the number of features
 // seen: the ranking is unchanged, the numbers become readable.
-func (m *model) probabilities(f docFeatures, out []float64) {
-	n := m.scores(f, out)
+func (m *model) probabilities(f *docFeatures, out []float64) []knownWord {
+	n, known := m.scores(f, out, nil)
 	temp := math.Max(1, math.Sqrt(float64(n)))
 	max := math.Inf(-1)
 	for _, x := range out {
@@ -92,18 +103,15 @@ func (m *model) probabilities(f docFeatures, out []float64) {
 	for c := range out {
 		out[c] /= sum
 	}
+	return known
 }
 
-// wordWeight is how much more likely a word is under class than on average over the
-// classes (in nats); 0 for unknown words.
-func (m *model) wordWeight(word string, class int) float32 {
-	row := m.features.lookup(wordKey(word))
-	if row == nil {
-		return 0
-	}
+// rowWeight is how much more likely a word (by its row) is under class than on average
+// over the classes, in nats.
+func rowWeight(row []int16, class int) float32 {
 	var sum int
 	for _, v := range row {
 		sum += int(v)
 	}
-	return (float32(row[class]) - float32(sum)/float32(m.nClass)) / logScale
+	return (float32(row[class]) - float32(sum)/float32(len(row))) / logScale
 }
