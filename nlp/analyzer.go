@@ -26,6 +26,7 @@ type Analyzer struct {
 	subjects *subjectReader
 	signals  *signalReader
 	router   *Router
+	terms    *termFinder // lexicon, posts and signal phrases in one trie
 }
 
 // Result is the understanding of one complaint.
@@ -97,6 +98,7 @@ func New(opts Options) (*Analyzer, error) {
 		subjects: subjects,
 		signals:  signals,
 		router:   router,
+		terms:    newTermFinder([numDicts]*runeTrie{dictLexicon: &lex.trie, dictTitles: &subjects.titles, dictSignals: &signals.phrases}),
 	}
 	corpus := opts.Corpus
 	if corpus == nil {
@@ -125,7 +127,7 @@ func (a *Analyzer) train(corpus []Example, cfg trainConfig) (*model, error) {
 			return nil, fmt.Errorf("training example %d: unknown category %q", i+1, ex.Category)
 		}
 		t := a.norm.Normalize(ex.Text)
-		docs[i] = extractFeatures(t.Norm, a.seg.Cut(t.Norm), a.lex.find(t.Norm), len(a.lex.cats))
+		docs[i] = extractFeatures(t.Norm, a.seg.Cut(t.Norm), a.findTerms(t).lex, len(a.lex.cats))
 		labels[i] = c
 	}
 	return trainModel(docs, labels, len(a.lex.cats), cfg)
@@ -152,7 +154,8 @@ func (a *Analyzer) Analyze(text string) (*Result, error) {
 		return nil, ErrNoText
 	}
 	toks := a.seg.Cut(t.Norm)
-	matches := a.lex.find(t.Norm)
+	found := a.findTerms(t)
+	matches := found.lex
 	f := extractFeatures(t.Norm, toks, matches, len(a.lex.cats))
 	c := a.cls.classify(t, &f, matches)
 
@@ -160,8 +163,8 @@ func (a *Analyzer) Analyze(text string) (*Result, error) {
 		Category: a.lex.cats[c.primary].ID,
 		Scores:   make(map[string]float64, len(c.probs)),
 		Evidence: c.evidence,
-		Subject:  a.subjects.read(t, toks, conductSpans(matches)),
-		Signals:  a.signals.read(t, toks),
+		Subject:  a.subjects.read(t, toks, found.titles, conductSpans(matches)),
+		Signals:  a.signals.places(found.signals, t, toks),
 		toks:     toks,
 	}
 	for i, p := range c.probs {

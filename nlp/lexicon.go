@@ -2,7 +2,6 @@ package nlp
 
 import (
 	"fmt"
-	"unicode/utf8"
 )
 
 // Category is one conduct category of DOMAIN.md.
@@ -24,11 +23,6 @@ type lexicon struct {
 	cats  []Category
 	index map[string]int // category id -> position in cats
 	trie  runeTrie
-}
-
-type termHit struct {
-	cat    int
-	weight float64
 }
 
 type lexMatch struct {
@@ -62,98 +56,4 @@ func newLexicon(data []byte) (*lexicon, error) {
 		}
 	}
 	return lx, nil
-}
-
-// find returns non-overlapping matches, scanning left to right and taking the longest
-// term at each position.
-func (lx *lexicon) find(norm string) []lexMatch {
-	var out []lexMatch
-	lx.trie.scan(norm, func(hits []termHit, start, end int) {
-		for _, h := range hits {
-			out = append(out, lexMatch{termHit: h, start: start, end: end})
-		}
-	}, nil)
-	return out
-}
-
-// runeTrie is a trie over runes stored in one map, keyed by (node, rune).
-type runeTrie struct {
-	next  map[uint64]int32
-	hits  [][]termHit // by node; nil when no term ends there
-	nodes int32
-	first []uint64 // bit set of runes < 0x10000 that start a term: most positions stop here
-}
-
-func newRuneTrie() runeTrie {
-	return runeTrie{next: map[uint64]int32{}, hits: [][]termHit{nil}, nodes: 1, first: make([]uint64, 0x10000/64)}
-}
-
-func trieKey(node int32, r rune) uint64 { return uint64(node)<<32 | uint64(uint32(r)) }
-
-func (t *runeTrie) add(term string, h termHit) {
-	if r, _ := utf8.DecodeRuneInString(term); r < 0x10000 {
-		t.first[r/64] |= 1 << (r % 64)
-	} else {
-		t.first = nil // a term starts outside the BMP: no fast rejection
-	}
-	node := int32(0)
-	for _, r := range term {
-		k := trieKey(node, r)
-		child, ok := t.next[k]
-		if !ok {
-			child = t.nodes
-			t.nodes++
-			t.next[k] = child
-			t.hits = append(t.hits, nil)
-		}
-		node = child
-	}
-	t.hits[node] = append(t.hits[node], h)
-}
-
-// mayStart is the cheap, inlinable test that most positions fail: can a term start
-// with r at all?
-func (t *runeTrie) mayStart(r rune) bool {
-	return t.first == nil || r >= 0x10000 || t.first[r/64]&(1<<(r%64)) != 0
-}
-
-// longest returns the hits of the longest term starting at byte i and its end.
-func (t *runeTrie) longest(s string, i int) ([]termHit, int) {
-	node, end := int32(0), i
-	var best []termHit
-	for j := i; j < len(s); {
-		r, size := utf8.DecodeRuneInString(s[j:])
-		child, ok := t.next[trieKey(node, r)]
-		if !ok {
-			break
-		}
-		node = child
-		j += size
-		if t.hits[node] != nil {
-			best, end = t.hits[node], j
-		}
-	}
-	return best, end
-}
-
-// scan calls match for the longest term at each position where one starts, skipping
-// past it, and other (if set) at every other character position.
-func (t *runeTrie) scan(s string, match func(hits []termHit, start, end int), other func(i int) int) {
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if t.mayStart(r) {
-			if hits, end := t.longest(s, i); end > i {
-				match(hits, i, end)
-				i = end
-				continue
-			}
-		}
-		if other != nil {
-			if next := other(i); next > i {
-				i = next
-				continue
-			}
-		}
-		i += size
-	}
 }

@@ -78,33 +78,40 @@ func (sr *signalReader) typeIndex(typ string) int {
 	return -1
 }
 
-func (sr *signalReader) read(t *Text, toks []Token) []Signal {
-	var out []Signal
-	add := func(typ string, s, e int, value string) {
-		os, oe := t.OrigRange(s, e)
-		out = append(out, Signal{Type: typ, Text: t.Span(s, e), Value: value, Start: os, End: oe})
-	}
+func appendSignal(out []Signal, t *Text, typ string, s, e int, value string) []Signal {
+	os, oe := t.OrigRange(s, e)
+	return append(out, Signal{Type: typ, Text: t.Span(s, e), Value: value, Start: os, End: oe})
+}
+
+// phrase records the signal phrase found at Norm[start:end].
+func (sr *signalReader) phrase(out []Signal, t *Text, hits []termHit, start, end int) []Signal {
+	return appendSignal(out, t, sr.types[hits[0].cat], start, end, "")
+}
+
+// number reads a number at Norm[i:] and records it when the word after it says what it
+// counts (money, people, a date). It returns where reading goes on: i when no number
+// starts there.
+func (sr *signalReader) number(out []Signal, t *Text, i int) ([]Signal, int) {
 	norm := t.Norm
-	sr.phrases.scan(norm, func(hits []termHit, start, end int) {
-		add(sr.types[hits[0].cat], start, end, "")
-	}, func(i int) int {
-		r, _ := utf8.DecodeRuneInString(norm[i:])
-		if !isNumeralRune(r) && r != '上' {
-			return i
-		}
-		n, ok := readNumber(norm, i)
-		if !ok {
-			return i
-		}
-		if typ, end, value := sr.classifyNumber(norm, n); typ != "" {
-			add(typ, n.start, end, value)
-			return end
-		}
-		return n.end
-	})
+	r, _ := utf8.DecodeRuneInString(norm[i:])
+	if !isNumeralRune(r) && r != '上' {
+		return out, i
+	}
+	n, ok := readNumber(norm, i)
+	if !ok {
+		return out, i
+	}
+	if typ, end, value := sr.classifyNumber(norm, n); typ != "" {
+		return appendSignal(out, t, typ, n.start, end, value), end
+	}
+	return out, n.end
+}
+
+// places records the place names the segmenter tagged.
+func (sr *signalReader) places(out []Signal, t *Text, toks []Token) []Signal {
 	for _, tok := range toks {
 		if tok.Pos == "ns" && utf8.RuneCountInString(tok.Text) >= 2 {
-			add(SignalPlace, tok.Start, tok.End, "")
+			out = appendSignal(out, t, SignalPlace, tok.Start, tok.End, "")
 		}
 	}
 	return out

@@ -192,10 +192,10 @@ type nameMention struct {
 
 // read extracts the subject. conduct holds the byte ranges of conduct words found by the
 // classifier: the post they describe is most likely the subject's.
-func (sr *subjectReader) read(t *Text, toks []Token, conduct []span) Subject {
+func (sr *subjectReader) read(t *Text, toks []Token, titles []titleMention, conduct []span) Subject {
 	norm := t.Norm
 	units := sr.findUnits(norm, toks)
-	titles := dropInside(sr.findTitles(norm), units)
+	titles = dropInside(titles, units)
 	names := sr.findNames(norm, toks, titles)
 
 	var subj Subject
@@ -338,16 +338,13 @@ func (sr *subjectReader) unitKind(name string) string {
 	return unitDepartment
 }
 
-func (sr *subjectReader) findTitles(norm string) []titleMention {
-	var out []titleMention
-	sr.titles.scan(norm, func(hits []termHit, start, end int) {
-		st := start
-		if strings.HasSuffix(norm[:start], "副") && !strings.HasPrefix(hits[0].textOf(sr), "副") {
-			st -= len("副")
-		}
-		out = append(out, titleMention{span{st, end}, sr.titleInfo[hits[0].cat]})
-	}, nil)
-	return out
+// titleAt is the post found at norm[start:end], taking in a 副 before it.
+func (sr *subjectReader) titleAt(norm string, hits []termHit, start, end int) titleMention {
+	st := start
+	if strings.HasSuffix(norm[:start], "副") && !strings.HasPrefix(hits[0].textOf(sr), "副") {
+		st -= len("副")
+	}
+	return titleMention{span{st, end}, sr.titleInfo[hits[0].cat]}
 }
 
 func (h termHit) textOf(sr *subjectReader) string { return sr.titleInfo[h.cat].text }

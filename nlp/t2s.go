@@ -110,7 +110,7 @@ func (g *t2sGroup) phrase(s string, i int, r rune) (string, int) {
 	node := int32(0)
 	for j := i; j < len(s); {
 		r, size := utf8.DecodeRuneInString(s[j:])
-		child, ok := g.phrases.next[trieKey(node, r)]
+		child, ok := g.phrases.child(node, r)
 		if !ok {
 			break
 		}
@@ -180,7 +180,7 @@ func (g *t2sGroup) phraseRunes(rs []rune, i int) int {
 	bestLen, bestRank, bestCat := 0, len(g.dicts), -1
 	node := int32(0)
 	for j := i; j < len(rs); j++ {
-		child, ok := g.phrases.next[trieKey(node, rs[j])]
+		child, ok := g.phrases.child(node, rs[j])
 		if !ok {
 			break
 		}

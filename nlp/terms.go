@@ -1,0 +1,114 @@
+package nlp
+
+import "unicode/utf8"
+
+// The dictionaries a text is scanned for. Each keeps its own left-to-right, longest-first
+// reading; they share one trie so that the text is decoded and walked once, not thrice.
+const (
+	dictLexicon = iota // conduct words (lexicon.yaml)
+	dictTitles         // posts (subjects.yaml)
+	dictSignals        // signal phrases (signals.yaml)
+	numDicts
+)
+
+// termFinder is the shared trie of the lexicon, the posts and the signal phrases.
+type termFinder struct {
+	trie runeTrie              // structure only; hits are in byDict
+	hits [][numDicts][]termHit // by node
+}
+
+func newTermFinder(dicts [numDicts]*runeTrie) *termFinder {
+	f := &termFinder{trie: newRuneTrie()}
+	for d, t := range dicts {
+		t.each(func(term []rune, hits []termHit) {
+			node := f.trie.addPath(term)
+			for len(f.hits) < int(f.trie.nodes) {
+				f.hits = append(f.hits, [numDicts][]termHit{})
+			}
+			f.hits[node][d] = append(f.hits[node][d], hits...)
+		})
+	}
+	return f
+}
+
+// scan reads s for every dictionary at once. For dictionary d, match gets the longest
+// term at each position d's own scan reaches, which then skips past it; where no
+// signal phrase starts, number (if set) may read a number and say where to go on.
+func (f *termFinder) scan(s string, match func(d int, hits []termHit, start, end int), number func(i int) int) {
+	var next [numDicts]int // where each dictionary's reading stands
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		active := false
+		for _, n := range next {
+			active = active || n <= i
+		}
+		if !active {
+			i += size
+			continue
+		}
+		var best [numDicts][]termHit
+		var ends [numDicts]int
+		if f.trie.mayStart(r) {
+			node := int32(0)
+			for j := i; j < len(s); {
+				r, size := utf8.DecodeRuneInString(s[j:])
+				child, ok := f.trie.child(node, r)
+				if !ok {
+					break
+				}
+				node, j = child, j+size
+				for d, h := range f.hits[node] {
+					if h != nil {
+						best[d], ends[d] = h, j
+					}
+				}
+			}
+		}
+		for d := range next {
+			switch {
+			case next[d] > i:
+			case best[d] != nil:
+				match(d, best[d], i, ends[d])
+				next[d] = ends[d]
+			case d == dictSignals && number != nil:
+				if n := number(i); n > i {
+					next[d] = n
+					break
+				}
+				next[d] = i + size
+			default:
+				next[d] = i + size
+			}
+		}
+		i += size
+	}
+}
+
+// termsFound is what one reading of a text finds for the later steps.
+type termsFound struct {
+	lex     []lexMatch
+	titles  []titleMention
+	signals []Signal // phrases and numbers, in the order of the text
+}
+
+func (a *Analyzer) findTerms(t *Text) termsFound {
+	var found termsFound
+	norm := t.Norm
+	a.terms.scan(norm, func(d int, hits []termHit, start, end int) {
+		switch d {
+		case dictLexicon:
+			for _, h := range hits {
+				found.lex = append(found.lex, lexMatch{termHit: h, start: start, end: end})
+			}
+		case dictTitles:
+			found.titles = append(found.titles, a.subjects.titleAt(norm, hits, start, end))
+		case dictSignals:
+			found.signals = a.signals.phrase(found.signals, t, hits, start, end)
+		}
+	}, func(i int) int {
+		var next int
+		found.signals, next = a.signals.number(found.signals, t, i)
+		return next
+	})
+	return found
+}
