@@ -27,6 +27,7 @@ type Analyzer struct {
 	signals  *signalReader
 	router   *Router
 	terms    *termFinder // lexicon, posts and signal phrases in one trie
+	scratch  *workspacePool
 }
 
 // Result is the understanding of one complaint.
@@ -41,13 +42,16 @@ type Result struct {
 	Signals     []Signal           `json:"signals"`
 	Fingerprint Fingerprint        `json:"fingerprint"`
 
-	toks []Token // kept for SearchTerms, which only callers that index need
+	// Kept for SearchTerms, which only callers that index need: the normalised text and
+	// where its Chinese words of two or more characters are.
+	norm  string
+	words []span
 }
 
 // SearchTerms are the distinct Chinese words of two or more characters, for search
 // indexes; worked out on demand, since most readings (suggestions, evaluation) never
 // need them.
-func (r *Result) SearchTerms() []string { return searchTerms(r.toks) }
+func (r *Result) SearchTerms() []string { return searchTerms(r.norm, r.words) }
 
 // ErrNoText is returned for input with nothing to read once normalised.
 var ErrNoText = errors.New("no text to analyse")
@@ -98,6 +102,7 @@ func New(opts Options) (*Analyzer, error) {
 		subjects: subjects,
 		signals:  signals,
 		router:   router,
+		scratch:  newWorkspacePool(),
 		terms:    newTermFinder([numDicts]*runeTrie{dictLexicon: &lex.trie, dictTitles: &subjects.titles, dictSignals: &signals.phrases}),
 	}
 	corpus := opts.Corpus
@@ -127,7 +132,7 @@ func (a *Analyzer) train(corpus []Example, cfg trainConfig) (*model, error) {
 			return nil, fmt.Errorf("training example %d: unknown category %q", i+1, ex.Category)
 		}
 		t := a.norm.Normalize(ex.Text)
-		docs[i] = extractFeatures(t.Norm, a.seg.Cut(t.Norm), a.findTerms(t).lex, len(a.lex.cats))
+		docs[i] = extractFeatures(t.Norm, a.seg.Cut(t.Norm), a.findTerms(t, nil).lex, len(a.lex.cats), nil)
 		labels[i] = c
 	}
 	return trainModel(docs, labels, len(a.lex.cats), cfg)
@@ -149,15 +154,18 @@ func (a *Analyzer) Analyze(text string) (*Result, error) {
 	if len(text) > MaxTextBytes {
 		return nil, ErrTooLong
 	}
-	t := a.norm.Normalize(text)
+	ws := a.scratch.get()
+	defer a.scratch.put(ws)
+	t := a.norm.normalize(text, ws)
 	if t.Norm == "" { // normalisation trims spaces, so blank input ends up empty
 		return nil, ErrNoText
 	}
-	toks := a.seg.Cut(t.Norm)
-	found := a.findTerms(t)
+	toks := a.seg.cutInto(t.Norm, ws.toks[:0])
+	ws.toks = toks
+	found := a.findTerms(t, ws)
 	matches := found.lex
-	f := extractFeatures(t.Norm, toks, matches, len(a.lex.cats))
-	c := a.cls.classify(t, &f, matches)
+	f := extractFeatures(t.Norm, toks, matches, len(a.lex.cats), ws)
+	c := a.cls.classify(t, &f, matches, ws)
 
 	res := &Result{
 		Category: a.lex.cats[c.primary].ID,
@@ -165,7 +173,8 @@ func (a *Analyzer) Analyze(text string) (*Result, error) {
 		Evidence: c.evidence,
 		Subject:  a.subjects.read(t, toks, found.titles, conductSpans(matches)),
 		Signals:  a.signals.places(found.signals, t, toks),
-		toks:     toks,
+		norm:     t.Norm,
+		words:    searchWords(toks),
 	}
 	for i, p := range c.probs {
 		res.Scores[a.lex.cats[i].ID] = round4(p)
@@ -198,27 +207,39 @@ func (a *Analyzer) SearchTerms(text string) []string {
 	if len(text) > MaxTextBytes {
 		text = text[:MaxTextBytes]
 	}
-	t := a.norm.Normalize(text)
-	return searchTerms(a.seg.Cut(t.Norm))
+	norm := a.norm.Normalize(text).Norm
+	return searchTerms(norm, searchWords(a.seg.Cut(norm)))
 }
 
 // maxTerms bounds the index entries of one complaint.
 const maxTerms = 200
 
-// searchTerms keeps distinct Chinese words of two characters or more: single characters
-// match too much to be worth an index entry.
-func searchTerms(toks []Token) []string {
-	seen := make(map[string]bool, len(toks))
-	var out []string
+// searchWords are where the Chinese words of two characters or more are: single
+// characters match too much to be worth an index entry.
+func searchWords(toks []Token) []span {
+	var out []span
 	for _, t := range toks {
-		if len(t.Text) < 6 || seen[t.Text] || len(out) == maxTerms {
+		if len(t.Text) < 6 {
 			continue
 		}
-		if r, _ := utf8.DecodeRuneInString(t.Text); !isHan(r) {
+		if r, _ := utf8.DecodeRuneInString(t.Text); isHan(r) {
+			out = append(out, span{t.Start, t.End})
+		}
+	}
+	return out
+}
+
+// searchTerms keeps the distinct words, at most maxTerms.
+func searchTerms(norm string, words []span) []string {
+	seen := make(map[string]bool, len(words))
+	var out []string
+	for _, w := range words {
+		term := norm[w.start:w.end]
+		if seen[term] || len(out) == maxTerms {
 			continue
 		}
-		seen[t.Text] = true
-		out = append(out, t.Text)
+		seen[term] = true
+		out = append(out, term)
 	}
 	return out
 }

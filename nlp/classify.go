@@ -38,9 +38,10 @@ const (
 	minModelWeight   = 1.5 // nats above the average category before a model word is shown as evidence
 )
 
-func (c *classifier) classify(t *Text, f *docFeatures, matches []lexMatch) classification {
+func (c *classifier) classify(t *Text, f *docFeatures, matches []lexMatch, ws *workspace) classification {
 	probs := make([]float64, len(c.lex.cats))
-	known := c.model.probabilities(f, probs)
+	known := c.model.probabilities(f, probs, ws.known[:0])
+	ws.known = known
 	primary := 0
 	for i, p := range probs {
 		if p > probs[primary] {

@@ -22,12 +22,19 @@ type hashedWord struct {
 	hash uint64
 }
 
-func extractFeatures(norm string, toks []Token, matches []lexMatch, nCat int) docFeatures {
-	f := docFeatures{norm: norm, toks: toks, lex: make([]float64, nCat), words: make([]hashedWord, 0, len(toks))}
+// extractFeatures reads the features of a text, its words into ws's buffer when set.
+func extractFeatures(norm string, toks []Token, matches []lexMatch, nCat int, ws *workspace) docFeatures {
+	f := docFeatures{norm: norm, toks: toks, lex: make([]float64, nCat)}
+	if ws != nil {
+		f.words = ws.words[:0]
+	}
 	for i := range toks {
 		if r, _ := utf8.DecodeRuneInString(toks[i].Text); isHan(r) {
 			f.words = append(f.words, hashedWord{int32(i), fnv64a(toks[i].Text)})
 		}
+	}
+	if ws != nil {
+		ws.words = f.words
 	}
 	for _, m := range matches {
 		f.lex[m.cat] += m.weight

@@ -88,8 +88,8 @@ func (m *model) scores(f *docFeatures, out []float64, known []knownWord) (int, [
 // probabilities turns scores into a distribution. Naive Bayes sums are overconfident
 // on long texts, so they are tempered by the square root of the number of features
 // seen: the ranking is unchanged, the numbers become readable.
-func (m *model) probabilities(f *docFeatures, out []float64) []knownWord {
-	n, known := m.scores(f, out, nil)
+func (m *model) probabilities(f *docFeatures, out []float64, known []knownWord) []knownWord {
+	n, known := m.scores(f, out, known)
 	temp := math.Max(1, math.Sqrt(float64(n)))
 	max := math.Inf(-1)
 	for _, x := range out {

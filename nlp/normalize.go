@@ -138,11 +138,24 @@ type mappedRune struct {
 // Normalize folds full-width forms to half-width, drops invalid bytes, control and
 // zero-width characters, removes spaces between Chinese characters (a space inside
 // 态度 恶劣 is noise), collapses other whitespace runs, and converts traditional script.
-func (n *normalizer) Normalize(original string) *Text {
-	if n.alreadyNormal(original) {
-		return &Text{Original: original, Norm: original}
+func (n *normalizer) Normalize(original string) *Text { return n.normalize(original, nil) }
+
+// normalize is Normalize with its buffers (and the Text itself) taken from ws when set.
+func (n *normalizer) normalize(original string, ws *workspace) *Text {
+	t := &Text{}
+	if ws != nil {
+		t = &ws.text
 	}
-	runes := make([]mappedRune, 0, len(original)/2)
+	*t = Text{Original: original, Norm: original}
+	if n.alreadyNormal(original) {
+		return t
+	}
+	var runes []mappedRune
+	if ws != nil {
+		runes = ws.runes[:0]
+	} else {
+		runes = make([]mappedRune, 0, len(original)/2)
+	}
 	hasTrad := false
 	pendingSpace := -1 // original offset of a whitespace run not yet emitted
 	for i := 0; i < len(original); {
@@ -176,16 +189,27 @@ func (n *normalizer) Normalize(original string) *Text {
 	if hasTrad {
 		n.toSimplified(runes)
 	}
-	buf := make([]byte, 0, len(runes)*3)
-	t := &Text{Original: original}
+	size := 0
 	for _, m := range runes {
-		buf = utf8.AppendRune(buf, m.r)
+		size += utf8.RuneLen(m.r)
 	}
-	t.Norm = string(buf)
-	t.start = make([]int32, len(buf)+1)
-	t.end = make([]int32, len(buf)+1)
-	for i := range t.start {
-		t.start[i], t.end[i] = -1, -1
+	var b strings.Builder
+	b.Grow(size)
+	for _, m := range runes {
+		b.WriteRune(m.r)
+	}
+	t.Norm = b.String()
+	var offsets []int32
+	if ws != nil {
+		ws.runes = runes
+		offsets = int32s(ws.offsets, 2*(size+1))
+		ws.offsets = offsets
+	} else {
+		offsets = make([]int32, 2*(size+1))
+	}
+	t.start, t.end = offsets[:size+1], offsets[size+1:]
+	for i := range offsets {
+		offsets[i] = -1
 	}
 	t.end[0] = 0
 	off := 0
@@ -194,7 +218,7 @@ func (n *normalizer) Normalize(original string) *Text {
 		off += utf8.RuneLen(m.r)
 		t.end[off] = m.end
 	}
-	t.start[len(buf)] = int32(len(original))
+	t.start[size] = int32(len(original))
 	return t
 }
 

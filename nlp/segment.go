@@ -38,9 +38,14 @@ func newSegmenter(userDict, baseDict string) *segmenter {
 }
 
 // Cut segments text (shortest path over the dictionary, no HMM).
-func (s *segmenter) Cut(text string) []Token {
+func (s *segmenter) Cut(text string) []Token { return s.cutInto(text, nil) }
+
+// cutInto is Cut appending to toks (a reused buffer).
+func (s *segmenter) cutInto(text string, toks []Token) []Token {
 	segs := s.seg.Segment([]byte(text))
-	toks := make([]Token, 0, len(segs))
+	if toks == nil {
+		toks = make([]Token, 0, len(segs))
+	}
 	for i := range segs {
 		st, en := segs[i].Start(), segs[i].End()
 		if st < 0 || en > len(text) || st >= en {

@@ -91,8 +91,13 @@ type termsFound struct {
 	signals []Signal // phrases and numbers, in the order of the text
 }
 
-func (a *Analyzer) findTerms(t *Text) termsFound {
+// findTerms reads t for every dictionary, into ws's buffers when set.
+func (a *Analyzer) findTerms(t *Text, ws *workspace) termsFound {
 	var found termsFound
+	if ws != nil {
+		found.lex, found.titles = ws.lex[:0], ws.titles[:0]
+		defer func() { ws.lex, ws.titles = found.lex, found.titles }()
+	}
 	norm := t.Norm
 	a.terms.scan(norm, func(d int, hits []termHit, start, end int) {
 		switch d {

@@ -1,0 +1,46 @@
+package nlp
+
+import "sync"
+
+// workspace holds the scratch buffers of one reading. Analyze borrows one from a pool,
+// so a steady stream of complaints allocates little beyond its results. That saves
+// garbage collection (each cycle scans gse's large dictionary) and keeps fresh memory
+// from pushing gse's and the model's tables out of the CPU caches.
+type workspace struct {
+	text    Text
+	runes   []mappedRune
+	offsets []int32
+	toks    []Token
+	words   []hashedWord
+	known   []knownWord
+	lex     []lexMatch
+	titles  []titleMention
+}
+
+// maxKeptRunes bounds the buffers a workspace keeps between readings, so that one very
+// long text does not leave large buffers in the pool.
+const maxKeptRunes = 4 << 10
+
+type workspacePool struct{ pool sync.Pool }
+
+func newWorkspacePool() *workspacePool {
+	return &workspacePool{pool: sync.Pool{New: func() any { return new(workspace) }}}
+}
+
+func (p *workspacePool) get() *workspace { return p.pool.Get().(*workspace) }
+
+func (p *workspacePool) put(ws *workspace) {
+	if cap(ws.runes) > maxKeptRunes || cap(ws.toks) > maxKeptRunes {
+		*ws = workspace{}
+	}
+	ws.text = Text{} // no reference to the caller's text stays behind
+	p.pool.Put(ws)
+}
+
+// int32s returns a slice of n int32s, reusing buf when it is large enough.
+func int32s(buf []int32, n int) []int32 {
+	if cap(buf) < n {
+		return make([]int32, n)
+	}
+	return buf[:n]
+}
