@@ -3,7 +3,6 @@ package nlp
 import (
 	"errors"
 	"fmt"
-	"unicode/utf8"
 )
 
 // Options replaces built-in data. Zero values keep the defaults embedded in the binary.
@@ -174,7 +173,7 @@ func (a *Analyzer) Analyze(text string) (*Result, error) {
 		Subject:  a.subjects.read(t, toks, found.titles, conductSpans(matches)),
 		Signals:  a.signals.places(found.signals, t, toks),
 		norm:     t.Norm,
-		words:    searchWords(toks),
+		words:    f.searchWords(),
 	}
 	for i, p := range c.probs {
 		res.Scores[a.lex.cats[i].ID] = round4(p)
@@ -208,26 +207,12 @@ func (a *Analyzer) SearchTerms(text string) []string {
 		text = text[:MaxTextBytes]
 	}
 	norm := a.norm.Normalize(text).Norm
-	return searchTerms(norm, searchWords(a.seg.Cut(norm)))
+	f := extractFeatures(norm, a.seg.Cut(norm), nil, 0, nil)
+	return searchTerms(norm, f.searchWords())
 }
 
 // maxTerms bounds the index entries of one complaint.
 const maxTerms = 200
-
-// searchWords are where the Chinese words of two characters or more are: single
-// characters match too much to be worth an index entry.
-func searchWords(toks []Token) []span {
-	var out []span
-	for _, t := range toks {
-		if len(t.Text) < 6 {
-			continue
-		}
-		if r, _ := utf8.DecodeRuneInString(t.Text); isHan(r) {
-			out = append(out, span{t.Start, t.End})
-		}
-	}
-	return out
-}
 
 // searchTerms keeps the distinct words, at most maxTerms.
 func searchTerms(norm string, words []span) []string {

@@ -65,3 +65,21 @@ func forEachPair(norm string, fn func(uint64)) {
 		prevAt = -1
 	}
 }
+
+// searchWords are where the Chinese words of two characters or more are, for search
+// indexes: single characters match too much to be worth an index entry.
+func (f *docFeatures) searchWords() []span {
+	n := 0
+	for _, w := range f.words {
+		if t := &f.toks[w.tok]; len(t.Text) >= 6 {
+			n++
+		}
+	}
+	out := make([]span, 0, n)
+	for _, w := range f.words {
+		if t := &f.toks[w.tok]; len(t.Text) >= 6 {
+			out = append(out, span{t.Start, t.End})
+		}
+	}
+	return out
+}

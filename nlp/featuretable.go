@@ -2,45 +2,37 @@ package nlp
 
 import "math/bits"
 
-// featureTable maps 64-bit feature keys to rows of per-class log-likelihoods with open
-// addressing and linear probing. The model looks up every word and character pair of
-// every text right after gse has walked its large dictionary through the CPU caches, so
-// each lookup is likely a trip to main memory. To make fewer of them: a 32 KB bit filter
-// answers most absent keys (about two thirds of lookups) from the L1 cache, a slot
-// holds its key and row number together, and each log-likelihood takes 16 bits (steps of
-// 1/512 nat, far finer than any decision needs).
+// featureTable maps 64-bit feature keys to rows of per-class log-likelihoods. The model
+// looks up every word and character pair of every text right after gse has walked its
+// large dictionary through the CPU caches, so each lookup is likely a trip to main
+// memory; the frozen table is laid out to need few of them:
+//   - a 32 KB bit filter answers most absent keys (about two thirds of lookups);
+//   - an open-addressing index of 4-byte row numbers, small enough to stay cached;
+//   - each row holds its own key next to its log-likelihoods, 16 bits each (steps of
+//     1/512 nat, far finer than any decision needs), so a hit reads one place.
 type featureTable struct {
-	slots  []featureSlot // key 0 marks an empty slot; key 0 is remapped on the way in
-	filter []uint64      // bit per (mixed key >> filterShift): clear means absent
+	width int
+
+	// While training.
+	counts map[uint64]int32 // key -> row in rows
 	rows   []float32
-	width  int
-	count  int
+
+	// After freeze.
+	filter []uint64 // bit per (mixed key >> filterShift): clear means absent
+	index  []int32  // row+1 by mixed key, linear probing; 0 marks an empty slot
 	mask   uint64
-
-	packed []int16 // rows after freeze, scaled by logScale
-}
-
-type featureSlot struct {
-	key uint64
-	row int32
+	packed []int16 // per row: the key in 4 int16s, then width log-likelihoods
 }
 
 const (
 	logScale    = 512
 	filterBits  = 18 // 2^18 bits = 32 KB; about 4 % false positives at 12,000 features
 	filterShift = 64 - filterBits
+	keyWords    = 4 // int16s holding a row's key
 )
 
-func newFeatureTable(capacity, width int) *featureTable {
-	n := 1 << bits.Len(uint(capacity*3/2)) // load factor ≤ 2/3
-	return &featureTable{slots: make([]featureSlot, n), filter: make([]uint64, 1<<filterBits/64), mask: uint64(n - 1), width: width}
-}
-
-func slotKey(k uint64) uint64 {
-	if k == 0 {
-		return 1
-	}
-	return k
+func newFeatureTable(width int) *featureTable {
+	return &featureTable{width: width, counts: map[uint64]int32{}}
 }
 
 // mix spreads key bits before masking (FNV keys are good, pairs of runes are not).
@@ -51,80 +43,68 @@ func mix(k uint64) uint64 {
 	return k
 }
 
-// slot finds k (already through slotKey) given its mixed form h.
-func (t *featureTable) slot(k, h uint64) (uint64, bool) {
-	for i := h & t.mask; ; i = (i + 1) & t.mask {
-		switch t.slots[i].key {
-		case k:
-			return i, true
-		case 0:
-			return i, false
-		}
-	}
-}
-
-// lookup returns the frozen row of k, or nil.
-func (t *featureTable) lookup(k uint64) []int16 {
-	k = slotKey(k)
-	h := mix(k)
-	if f := h >> filterShift; t.filter[f/64]&(1<<(f%64)) == 0 {
-		return nil
-	}
-	i, ok := t.slot(k, h)
-	if !ok {
-		return nil
-	}
-	r := int(t.slots[i].row) * t.width
-	return t.packed[r : r+t.width]
-}
-
 // add counts one occurrence of k under class c (training).
 func (t *featureTable) add(k uint64, c int) {
-	if (t.count+1)*3 > len(t.slots)*2 {
-		t.resize(len(t.slots))
-	}
-	k = slotKey(k)
-	h := mix(k)
-	i, ok := t.slot(k, h)
+	r, ok := t.counts[k]
 	if !ok {
-		t.slots[i] = featureSlot{k, int32(t.count)}
-		f := h >> filterShift
-		t.filter[f/64] |= 1 << (f % 64)
-		t.count++
+		r = int32(len(t.counts))
+		t.counts[k] = r
 		t.rows = append(t.rows, make([]float32, t.width)...)
 	}
-	t.rows[int(t.slots[i].row)*t.width+c]++
+	t.rows[int(r)*t.width+c]++
 }
 
-func (t *featureTable) resize(capacity int) {
-	old := *t
-	*t = *newFeatureTable(capacity, old.width)
-	t.rows, t.count, t.packed, t.filter = old.rows, old.count, old.packed, old.filter
-	for _, s := range old.slots {
-		if s.key != 0 {
-			j, _ := t.slot(s.key, mix(s.key))
-			t.slots[j] = s
-		}
-	}
-}
-
-// freeze turns every row into log-likelihoods with f, packs them into 16 bits and
-// shrinks the table to its final size.
+// freeze turns every row into log-likelihoods with f, packs them into 16 bits and builds
+// the lookup structures.
 func (t *featureTable) freeze(f func(row []float32)) {
-	t.packed = make([]int16, len(t.rows))
-	for r := 0; r < t.count; r++ {
-		row := t.rows[r*t.width : (r+1)*t.width]
+	stride := keyWords + t.width
+	n := 1 << bits.Len(uint(len(t.counts)*3/2)) // load factor ≤ 2/3
+	t.filter = make([]uint64, 1<<filterBits/64)
+	t.index = make([]int32, n)
+	t.mask = uint64(n - 1)
+	t.packed = make([]int16, len(t.counts)*stride)
+	for k, r := range t.counts {
+		row := t.rows[int(r)*t.width : int(r+1)*t.width]
 		f(row)
+		out := t.packed[int(r)*stride : int(r+1)*stride]
+		for w := 0; w < keyWords; w++ {
+			out[w] = int16(uint16(k >> (16 * w)))
+		}
 		for c, v := range row {
 			q := v * logScale
 			if q < -32768 {
 				q = -32768
 			}
-			t.packed[r*t.width+c] = int16(q)
+			out[keyWords+c] = int16(q)
+		}
+		h := mix(k)
+		t.filter[h>>filterShift/64] |= 1 << (h >> filterShift % 64)
+		i := h & t.mask
+		for t.index[i] != 0 {
+			i = (i + 1) & t.mask
+		}
+		t.index[i] = r + 1
+	}
+	t.counts, t.rows = nil, nil
+}
+
+// lookup returns the frozen row of k, or nil.
+func (t *featureTable) lookup(k uint64) []int16 {
+	h := mix(k)
+	if f := h >> filterShift; t.filter[f/64]&(1<<(f%64)) == 0 {
+		return nil
+	}
+	stride := keyWords + t.width
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		r := int(t.index[i])
+		if r == 0 {
+			return nil
+		}
+		row := t.packed[(r-1)*stride : r*stride]
+		if uint64(uint16(row[0]))|uint64(uint16(row[1]))<<16|uint64(uint16(row[2]))<<32|uint64(uint16(row[3]))<<48 == k {
+			return row[keyWords:]
 		}
 	}
-	t.rows = nil
-	t.resize(t.count)
 }
 
 // Feature keys: words by FNV-1a of their text, pairs of characters by their two runes.

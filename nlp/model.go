@@ -27,7 +27,7 @@ func trainModel(docs []docFeatures, labels []int, nClass int, cfg trainConfig) (
 	if nClass == 0 {
 		return nil, fmt.Errorf("no categories")
 	}
-	m := &model{nClass: nClass, features: newFeatureTable(1<<12, nClass), lexWeight: cfg.lexWeight}
+	m := &model{nClass: nClass, features: newFeatureTable(nClass), lexWeight: cfg.lexWeight}
 	total := make([]float64, nClass)
 	for d := range docs {
 		c := labels[d]
@@ -36,7 +36,7 @@ func trainModel(docs []docFeatures, labels []int, nClass int, cfg trainConfig) (
 			total[c]++
 		})
 	}
-	vocab := float64(m.features.count)
+	vocab := float64(len(m.features.counts))
 	m.features.freeze(func(row []float32) {
 		for c := range row {
 			row[c] = float32(math.Log((float64(row[c]) + cfg.alpha) / (total[c] + cfg.alpha*vocab)))

@@ -13,7 +13,8 @@ const (
 
 // termFinder is the shared trie of the lexicon, the posts and the signal phrases.
 type termFinder struct {
-	trie runeTrie              // structure only; hits are in byDict
+	trie runeTrie              // structure only; hits are below
+	ends []uint8               // by node: bit d set when a term of dictionary d ends there
 	hits [][numDicts][]termHit // by node
 }
 
@@ -27,6 +28,14 @@ func newTermFinder(dicts [numDicts]*runeTrie) *termFinder {
 			}
 			f.hits[node][d] = append(f.hits[node][d], hits...)
 		})
+	}
+	f.ends = make([]uint8, len(f.hits))
+	for node, h := range f.hits {
+		for d := range h {
+			if h[d] != nil {
+				f.ends[node] |= 1 << d
+			}
+		}
 	}
 	return f
 }
@@ -57,6 +66,9 @@ func (f *termFinder) scan(s string, match func(d int, hits []termHit, start, end
 					break
 				}
 				node, j = child, j+size
+				if f.ends[node] == 0 { // the hits are a larger table: read it only on a match
+					continue
+				}
 				for d, h := range f.hits[node] {
 					if h != nil {
 						best[d], ends[d] = h, j
