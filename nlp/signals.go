@@ -93,8 +93,7 @@ func (sr *signalReader) phrase(out []Signal, t *Text, hits []termHit, start, end
 // starts there.
 func (sr *signalReader) number(out []Signal, t *Text, i int) ([]Signal, int) {
 	norm := t.Norm
-	r, _ := utf8.DecodeRuneInString(norm[i:])
-	if !isNumeralRune(r) && r != '上' {
+	if r, _ := utf8.DecodeRuneInString(norm[i:]); !mayStartNumber(r) {
 		return out, i
 	}
 	n, ok := readNumber(norm, i)
@@ -106,6 +105,9 @@ func (sr *signalReader) number(out []Signal, t *Text, i int) ([]Signal, int) {
 	}
 	return out, n.end
 }
+
+// mayStartNumber: numerals, and 上 of 上千 or 上百万.
+func mayStartNumber(r rune) bool { return isNumeralRune(r) || r == '上' }
 
 // places records the place names the segmenter tagged.
 func (sr *signalReader) places(out []Signal, t *Text, toks []Token) []Signal {

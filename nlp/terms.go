@@ -1,6 +1,9 @@
 package nlp
 
-import "unicode/utf8"
+import (
+	"math/bits"
+	"unicode/utf8"
+)
 
 // The dictionaries a text is scanned for. Each keeps its own left-to-right, longest-first
 // reading; they share one trie so that the text is decoded and walked once, not thrice.
@@ -16,6 +19,12 @@ type termFinder struct {
 	trie runeTrie              // structure only; hits are below
 	ends []uint8               // by node: bit d set when a term of dictionary d ends there
 	hits [][numDicts][]termHit // by node
+
+	// The first step of a walk, taken at most positions of a text, goes through a rank
+	// over the trie's bit set of first characters (about 10 KB, so it stays cached)
+	// instead of the edge table. nil when a term starts outside the BMP.
+	rootBlock []uint16 // first characters before each 64-rune block
+	rootChild []int32  // by rank
 }
 
 func newTermFinder(dicts [numDicts]*runeTrie) *termFinder {
@@ -29,6 +38,16 @@ func newTermFinder(dicts [numDicts]*runeTrie) *termFinder {
 			f.hits[node][d] = append(f.hits[node][d], hits...)
 		})
 	}
+	if f.trie.first != nil {
+		f.rootBlock = make([]uint16, len(f.trie.first))
+		for b, w := range f.trie.first {
+			f.rootBlock[b] = uint16(len(f.rootChild))
+			for ; w != 0; w &= w - 1 {
+				child, _ := f.trie.child(0, rune(b*64+bits.TrailingZeros64(w)))
+				f.rootChild = append(f.rootChild, child)
+			}
+		}
+	}
 	f.ends = make([]uint8, len(f.hits))
 	for node, h := range f.hits {
 		for d := range h {
@@ -38,6 +57,18 @@ func newTermFinder(dicts [numDicts]*runeTrie) *termFinder {
 		}
 	}
 	return f
+}
+
+// child follows the edge labelled r out of node.
+func (f *termFinder) child(node int32, r rune) (int32, bool) {
+	if node != 0 || f.rootBlock == nil || r >= 0x10000 {
+		return f.trie.child(node, r)
+	}
+	w, bit := f.trie.first[r/64], uint64(1)<<(r%64)
+	if w&bit == 0 {
+		return 0, false
+	}
+	return f.rootChild[int(f.rootBlock[r/64])+bits.OnesCount64(w&(bit-1))], true
 }
 
 // scan reads s for every dictionary at once. For dictionary d, match gets the longest
@@ -61,7 +92,7 @@ func (f *termFinder) scan(s string, match func(d int, hits []termHit, start, end
 			node := int32(0)
 			for j := i; j < len(s); {
 				r, size := utf8.DecodeRuneInString(s[j:])
-				child, ok := f.trie.child(node, r)
+				child, ok := f.child(node, r)
 				if !ok {
 					break
 				}
@@ -82,7 +113,7 @@ func (f *termFinder) scan(s string, match func(d int, hits []termHit, start, end
 			case best[d] != nil:
 				match(d, best[d], i, ends[d])
 				next[d] = ends[d]
-			case d == dictSignals && number != nil:
+			case d == dictSignals && number != nil && mayStartNumber(r):
 				if n := number(i); n > i {
 					next[d] = n
 					break
