@@ -88,23 +88,33 @@ func (t *featureTable) freeze(f func(row []float32)) {
 	t.counts, t.rows = nil, nil
 }
 
-// lookup returns the frozen row of k, or nil.
-func (t *featureTable) lookup(k uint64) []int16 {
+// find returns the row number of k, or -1.
+func (t *featureTable) find(k uint64) int32 {
 	h := mix(k)
 	if f := h >> filterShift; t.filter[f/64]&(1<<(f%64)) == 0 {
-		return nil
+		return -1
 	}
-	stride := keyWords + t.width
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
-		r := int(t.index[i])
+		r := t.index[i]
 		if r == 0 {
-			return nil
+			return -1
 		}
-		row := t.packed[(r-1)*stride : r*stride]
-		if uint64(uint16(row[0]))|uint64(uint16(row[1]))<<16|uint64(uint16(row[2]))<<32|uint64(uint16(row[3]))<<48 == k {
-			return row[keyWords:]
+		if t.keyOf(r-1) == k {
+			return r - 1
 		}
 	}
+}
+
+// keyOf reads the key stored at the front of row r.
+func (t *featureTable) keyOf(r int32) uint64 {
+	row := t.packed[int(r)*(keyWords+t.width):]
+	return uint64(uint16(row[0])) | uint64(uint16(row[1]))<<16 | uint64(uint16(row[2]))<<32 | uint64(uint16(row[3]))<<48
+}
+
+// row returns the log-likelihoods of row r.
+func (t *featureTable) row(r int32) []int16 {
+	stride := keyWords + t.width
+	return t.packed[int(r)*stride+keyWords : int(r+1)*stride]
 }
 
 // Feature keys: words by FNV-1a of their text, pairs of characters by their two runes.

@@ -59,10 +59,11 @@ func (m *model) scores(f *docFeatures, out []float64, known []knownWord) (int, [
 	acc := make([]int64, m.nClass)
 	features := 0
 	for _, w := range f.words {
-		row := m.features.lookup(wordKeyOf(w.hash))
-		if row == nil {
+		r := m.features.find(wordKeyOf(w.hash))
+		if r < 0 {
 			continue
 		}
+		row := m.features.row(r)
 		for c, v := range row {
 			acc[c] += int64(v)
 		}
@@ -72,8 +73,8 @@ func (m *model) scores(f *docFeatures, out []float64, known []knownWord) (int, [
 		}
 	}
 	forEachPair(f.norm, func(k uint64) {
-		if row := m.features.lookup(k); row != nil {
-			for c, v := range row {
+		if r := m.features.find(k); r >= 0 {
+			for c, v := range m.features.row(r) {
 				acc[c] += int64(v)
 			}
 			features++

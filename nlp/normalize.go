@@ -2,6 +2,7 @@ package nlp
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -15,9 +16,41 @@ import (
 type Text struct {
 	Original string
 	Norm     string
-	// start[i] / end[i]: for a rune of Norm starting (ending) at byte i, the byte offset
-	// in Original where that rune starts (ends). Both nil when Norm == Original.
-	start, end []int32
+	// Where each character of Norm came from, in the order of Norm; nil when Norm ==
+	// Original. Only a few ranges per text are ever mapped back (evidence, signals, the
+	// subject), so they are found by binary search rather than kept per byte.
+	runes []mappedRune
+}
+
+// origStart is where in Original the character at byte i of Norm starts, -1 when no
+// character starts at i; i == len(Norm) maps to len(Original).
+func (t *Text) origStart(i int) int {
+	if i == len(t.Norm) {
+		return len(t.Original)
+	}
+	k := t.runeAt(i)
+	if k == len(t.runes) || int(t.runes[k].norm) != i {
+		return -1
+	}
+	return int(t.runes[k].start)
+}
+
+// origEnd is where in Original the character ending at byte i of Norm ends, -1 when no
+// character ends at i; 0 maps to 0.
+func (t *Text) origEnd(i int) int {
+	if i == 0 {
+		return 0
+	}
+	k := t.runeAt(i) - 1 // the character before the first one at or after i
+	if k < 0 || int(t.runes[k].norm)+utf8.RuneLen(t.runes[k].r) != i {
+		return -1
+	}
+	return int(t.runes[k].end)
+}
+
+// runeAt is the index of the first character at or after byte i of Norm.
+func (t *Text) runeAt(i int) int {
+	return sort.Search(len(t.runes), func(k int) bool { return int(t.runes[k].norm) >= i })
 }
 
 // Span returns the original text behind Norm[s:e], without any invalid bytes the
@@ -41,10 +74,10 @@ func (t *Text) span(s, e int) string {
 	if s >= e {
 		return ""
 	}
-	if t.start == nil {
+	if t.runes == nil {
 		return t.Original[s:e]
 	}
-	os, oe := int(t.start[s]), int(t.end[e])
+	os, oe := t.origStart(s), t.origEnd(e)
 	if os < 0 || oe < 0 || os >= oe {
 		return t.Norm[s:e]
 	}
@@ -56,13 +89,14 @@ func (t *Text) OrigRange(s, e int) (int, int) {
 	if s < 0 || e > len(t.Norm) || s >= e {
 		return -1, -1
 	}
-	if t.start == nil {
+	if t.runes == nil {
 		return s, e
 	}
-	if t.start[s] < 0 || t.end[e] < 0 {
+	os, oe := t.origStart(s), t.origEnd(e)
+	if os < 0 || oe < 0 {
 		return -1, -1
 	}
-	return int(t.start[s]), int(t.end[e])
+	return os, oe
 }
 
 // normalizer folds width, tidies whitespace and converts traditional characters to
@@ -130,8 +164,11 @@ func (n *normalizer) alreadyNormal(s string) bool {
 	return !prevSpace || len(s) == 0
 }
 
+// mappedRune is a character of Norm: the rune, its byte offset in Norm and the byte
+// range in Original it came from.
 type mappedRune struct {
 	r          rune
+	norm       int32
 	start, end int32
 }
 
@@ -177,48 +214,32 @@ func (n *normalizer) normalize(original string, ws *workspace) *Text {
 		}
 		if pendingSpace >= 0 {
 			if len(runes) > 0 && !(isHan(runes[len(runes)-1].r) && isHan(r)) {
-				runes = append(runes, mappedRune{' ', int32(pendingSpace), int32(start)})
+				runes = append(runes, mappedRune{r: ' ', start: int32(pendingSpace), end: int32(start)})
 			}
 			pendingSpace = -1
 		}
 		if n.trad.has(r) {
 			hasTrad = true
 		}
-		runes = append(runes, mappedRune{r, int32(start), int32(i)})
+		runes = append(runes, mappedRune{r: r, start: int32(start), end: int32(i)})
 	}
 	if hasTrad {
 		n.toSimplified(runes)
 	}
 	size := 0
-	for _, m := range runes {
-		size += utf8.RuneLen(m.r)
+	for i := range runes {
+		runes[i].norm = int32(size)
+		size += utf8.RuneLen(runes[i].r)
 	}
 	var b strings.Builder
 	b.Grow(size)
 	for _, m := range runes {
 		b.WriteRune(m.r)
 	}
-	t.Norm = b.String()
-	var offsets []int32
+	t.Norm, t.runes = b.String(), runes
 	if ws != nil {
 		ws.runes = runes
-		offsets = int32s(ws.offsets, 2*(size+1))
-		ws.offsets = offsets
-	} else {
-		offsets = make([]int32, 2*(size+1))
 	}
-	t.start, t.end = offsets[:size+1], offsets[size+1:]
-	for i := range offsets {
-		offsets[i] = -1
-	}
-	t.end[0] = 0
-	off := 0
-	for _, m := range runes {
-		t.start[off] = m.start
-		off += utf8.RuneLen(m.r)
-		t.end[off] = m.end
-	}
-	t.start[size] = int32(len(original))
 	return t
 }
 

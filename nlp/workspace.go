@@ -7,14 +7,13 @@ import "sync"
 // garbage collection (each cycle scans gse's large dictionary) and keeps fresh memory
 // from pushing gse's and the model's tables out of the CPU caches.
 type workspace struct {
-	text    Text
-	runes   []mappedRune
-	offsets []int32
-	toks    []Token
-	words   []hashedWord
-	known   []knownWord
-	lex     []lexMatch
-	titles  []titleMention
+	text   Text
+	runes  []mappedRune
+	toks   []Token
+	words  []hashedWord
+	known  []knownWord
+	lex    []lexMatch
+	titles []titleMention
 }
 
 // maxKeptRunes bounds the buffers a workspace keeps between readings, so that one very
@@ -35,12 +34,4 @@ func (p *workspacePool) put(ws *workspace) {
 	}
 	ws.text = Text{} // no reference to the caller's text stays behind
 	p.pool.Put(ws)
-}
-
-// int32s returns a slice of n int32s, reusing buf when it is large enough.
-func int32s(buf []int32, n int) []int32 {
-	if cap(buf) < n {
-		return make([]int32, n)
-	}
-	return buf[:n]
 }
