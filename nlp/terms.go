@@ -2,6 +2,7 @@ package nlp
 
 import (
 	"math/bits"
+	"sort"
 	"unicode/utf8"
 )
 
@@ -14,61 +15,94 @@ const (
 	numDicts
 )
 
-// termFinder is the shared trie of the lexicon, the posts and the signal phrases.
+// scan's test that every reading is past a position names the three; this fails to
+// compile if that changes.
+const _, _ = uint(numDicts - 3), uint(3 - numDicts)
+
+// termFinder is the shared trie of the lexicon, the posts and the signal phrases,
+// frozen into a layout for scanning: a node's edges sit together, sorted by rune, in a
+// table of a few dozen kilobytes, so a step reads a line or two that are likely cached.
 type termFinder struct {
-	trie runeTrie              // structure only; hits are below
-	ends []uint8               // by node: bit d set when a term of dictionary d ends there
-	hits [][numDicts][]termHit // by node
+	nodes []termNode
+	edges []trieChild
+	hits  [][numDicts][]termHit // by node; read only where termNode.ends says a term ends
 
 	// The first step of a walk, taken at most positions of a text, goes through a rank
-	// over the trie's bit set of first characters (about 10 KB, so it stays cached)
-	// instead of the edge table. nil when a term starts outside the BMP.
+	// over the bit set of first characters (about 10 KB). rootBlock is nil when a term
+	// starts outside the BMP; the root's edges are searched then.
+	first     []uint64
 	rootBlock []uint16 // first characters before each 64-rune block
 	rootChild []int32  // by rank
 }
 
+type termNode struct {
+	edges uint32 // the node's edges are edges[edges : edges+count]
+	count uint16
+	ends  uint8 // bit d set when a term of dictionary d ends here
+}
+
 func newTermFinder(dicts [numDicts]*runeTrie) *termFinder {
-	f := &termFinder{trie: newRuneTrie()}
+	trie := newRuneTrie()
+	var hits [][numDicts][]termHit
 	for d, t := range dicts {
-		t.each(func(term []rune, hits []termHit) {
-			node := f.trie.addPath(term)
-			for len(f.hits) < int(f.trie.nodes) {
-				f.hits = append(f.hits, [numDicts][]termHit{})
+		t.each(func(term []rune, h []termHit) {
+			node := trie.addPath(term)
+			for len(hits) < int(trie.nodes) {
+				hits = append(hits, [numDicts][]termHit{})
 			}
-			f.hits[node][d] = append(f.hits[node][d], hits...)
+			hits[node][d] = append(hits[node][d], h...)
 		})
 	}
-	if f.trie.first != nil {
-		f.rootBlock = make([]uint16, len(f.trie.first))
-		for b, w := range f.trie.first {
-			f.rootBlock[b] = uint16(len(f.rootChild))
-			for ; w != 0; w &= w - 1 {
-				child, _ := f.trie.child(0, rune(b*64+bits.TrailingZeros64(w)))
-				f.rootChild = append(f.rootChild, child)
+	f := &termFinder{nodes: make([]termNode, trie.nodes), hits: hits, first: trie.first}
+	for node, list := range trie.childLists() {
+		f.nodes[node] = termNode{edges: uint32(len(f.edges)), count: uint16(len(list))}
+		f.edges = append(f.edges, list...)
+		for d := range hits[node] {
+			if hits[node][d] != nil {
+				f.nodes[node].ends |= 1 << d
 			}
 		}
 	}
-	f.ends = make([]uint8, len(f.hits))
-	for node, h := range f.hits {
-		for d := range h {
-			if h[d] != nil {
-				f.ends[node] |= 1 << d
+	if f.first != nil {
+		block, children := make([]uint16, len(f.first)), []int32{}
+		for b, w := range f.first {
+			block[b] = uint16(len(children))
+			for ; w != 0; w &= w - 1 {
+				child, _ := f.child(0, rune(b*64+bits.TrailingZeros64(w)))
+				children = append(children, child)
 			}
 		}
+		f.rootBlock, f.rootChild = block, children
 	}
 	return f
 }
 
+// mayStart: can a term start with r at all? Most positions of a text fail this.
+func (f *termFinder) mayStart(r rune) bool {
+	return f.first == nil || r >= 0x10000 || f.first[r/64]&(1<<(r%64)) != 0
+}
+
 // child follows the edge labelled r out of node.
 func (f *termFinder) child(node int32, r rune) (int32, bool) {
-	if node != 0 || f.rootBlock == nil || r >= 0x10000 {
-		return f.trie.child(node, r)
+	if node == 0 && f.rootChild != nil && r < 0x10000 {
+		w, bit := f.first[r/64], uint64(1)<<(r%64)
+		if w&bit == 0 {
+			return 0, false
+		}
+		return f.rootChild[int(f.rootBlock[r/64])+bits.OnesCount64(w&(bit-1))], true
 	}
-	w, bit := f.trie.first[r/64], uint64(1)<<(r%64)
-	if w&bit == 0 {
-		return 0, false
+	n := f.nodes[node]
+	list := f.edges[n.edges : n.edges+uint32(n.count)]
+	if len(list) > 8 {
+		k := sort.Search(len(list), func(k int) bool { return list[k].r >= r })
+		list = list[k:min(k+1, len(list))]
 	}
-	return f.rootChild[int(f.rootBlock[r/64])+bits.OnesCount64(w&(bit-1))], true
+	for _, e := range list {
+		if e.r == r {
+			return e.child, true
+		}
+	}
+	return 0, false
 }
 
 // scan reads s for every dictionary at once. For dictionary d, match gets the longest
@@ -78,17 +112,13 @@ func (f *termFinder) scan(s string, match func(d int, hits []termHit, start, end
 	var next [numDicts]int // where each dictionary's reading stands
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		active := false
-		for _, n := range next {
-			active = active || n <= i
-		}
-		if !active {
+		if min(next[0], next[1], next[2]) > i { // every reading is past i
 			i += size
 			continue
 		}
 		var best [numDicts][]termHit
 		var ends [numDicts]int
-		if f.trie.mayStart(r) {
+		if f.mayStart(r) {
 			node := int32(0)
 			for j := i; j < len(s); {
 				r, size := utf8.DecodeRuneInString(s[j:])
@@ -97,7 +127,7 @@ func (f *termFinder) scan(s string, match func(d int, hits []termHit, start, end
 					break
 				}
 				node, j = child, j+size
-				if f.ends[node] == 0 { // the hits are a larger table: read it only on a match
+				if f.nodes[node].ends == 0 { // hits are a larger table: read it only on a match
 					continue
 				}
 				for d, h := range f.hits[node] {

@@ -1,6 +1,9 @@
 package nlp
 
-import "unicode/utf8"
+import (
+	"sort"
+	"unicode/utf8"
+)
 
 // runeTrie is a trie over runes whose edges live in one open-addressing table keyed by
 // (node, rune). Texts are scanned at every character, so an edge lookup is a multiply
@@ -49,19 +52,30 @@ func (t *runeTrie) addPath(term []rune) int32 {
 	return node
 }
 
-// each calls fn with every term and its hits, in no particular order.
-func (t *runeTrie) each(fn func(term []rune, hits []termHit)) {
-	type edge struct {
-		r     rune
-		child int32
-	}
-	children := make([][]edge, t.nodes)
+// trieChild is an edge out of a node.
+type trieChild struct {
+	r     rune
+	child int32
+}
+
+// childLists returns the edges out of each node, sorted by rune.
+func (t *runeTrie) childLists() [][]trieChild {
+	children := make([][]trieChild, t.nodes)
 	for _, s := range t.edges.slots {
 		if s.key != 0 {
 			parent := int32(s.key >> 32 &^ (1 << 31))
-			children[parent] = append(children[parent], edge{rune(uint32(s.key)), s.child})
+			children[parent] = append(children[parent], trieChild{rune(uint32(s.key)), s.child})
 		}
 	}
+	for _, c := range children {
+		sort.Slice(c, func(i, j int) bool { return c[i].r < c[j].r })
+	}
+	return children
+}
+
+// each calls fn with every term and its hits.
+func (t *runeTrie) each(fn func(term []rune, hits []termHit)) {
+	children := t.childLists()
 	var walk func(node int32, path []rune)
 	walk = func(node int32, path []rune) {
 		if t.hits[node] != nil {
