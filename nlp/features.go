@@ -1,9 +1,5 @@
 package nlp
 
-import (
-	"unicode/utf8"
-)
-
 // docFeatures is what the model reads of one text: its Chinese words (from the
 // segmenter), the pairs of adjacent Chinese characters in it (robust to words the
 // dictionary cuts oddly) and the lexicon's weight per category. Pairs are read straight
@@ -29,7 +25,7 @@ func extractFeatures(norm string, toks []Token, matches []lexMatch, nCat int, ws
 		f.words = ws.words[:0]
 	}
 	for i := range toks {
-		if r, _ := utf8.DecodeRuneInString(toks[i].Text); isHan(r) {
+		if r, _ := decodeRune(toks[i].Text, 0); isHan(r) {
 			f.words = append(f.words, hashedWord{int32(i), fnv64a(toks[i].Text)})
 		}
 	}
@@ -53,16 +49,18 @@ func (f *docFeatures) keys(fn func(uint64)) {
 // forEachPair calls fn with the key of each pair of adjacent Chinese characters.
 func forEachPair(norm string, fn func(uint64)) {
 	var prev rune
-	prevAt := -1
-	for i, r := range norm {
+	prevHan := false
+	for i := 0; i < len(norm); {
+		r, size := decodeRune(norm, i)
+		i += size
 		if isHan(r) {
-			if prevAt >= 0 {
+			if prevHan {
 				fn(pairKey(prev, r))
 			}
-			prev, prevAt = r, i
+			prev, prevHan = r, true
 			continue
 		}
-		prevAt = -1
+		prevHan = false
 	}
 }
 

@@ -150,7 +150,7 @@ func (n *normalizer) alreadyNormal(s string) bool {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := decodeRune(s, i)
 		if r == utf8.RuneError && size == 1 || r >= 0xFF01 && r <= 0xFF5E || r == 0x3000 ||
 			n.trad.has(r) || isInvisible(r) || unicode.IsSpace(r) {
 			return false
@@ -196,7 +196,7 @@ func (n *normalizer) normalize(original string, ws *workspace) *Text {
 	hasTrad := false
 	pendingSpace := -1 // original offset of a whitespace run not yet emitted
 	for i := 0; i < len(original); {
-		r, size := utf8.DecodeRuneInString(original[i:])
+		r, size := decodeRune(original, i)
 		start := i
 		i += size
 		if r == utf8.RuneError && size <= 1 {
@@ -231,12 +231,11 @@ func (n *normalizer) normalize(original string, ws *workspace) *Text {
 		runes[i].norm = int32(size)
 		size += utf8.RuneLen(runes[i].r)
 	}
-	var b strings.Builder
-	b.Grow(size)
+	buf := make([]byte, 0, size)
 	for _, m := range runes {
-		b.WriteRune(m.r)
+		buf = appendRune(buf, m.r)
 	}
-	t.Norm, t.runes = b.String(), runes
+	t.Norm, t.runes = string(buf), runes
 	if ws != nil {
 		ws.runes = runes
 	}

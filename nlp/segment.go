@@ -2,7 +2,6 @@ package nlp
 
 import (
 	"strings"
-	"unicode/utf8"
 
 	"github.com/go-ego/gse"
 )
@@ -17,11 +16,15 @@ type Token struct {
 // segmenter cuts normalised text into words with gse's simplified dictionary plus our
 // domain dictionary. Read-only after construction, so concurrent cuts are safe.
 type segmenter struct {
-	seg gse.Segmenter
+	seg  gse.Segmenter
+	glue runeSet // glueRunes
 }
 
 func newSegmenter(userDict, baseDict string) *segmenter {
 	s := &segmenter{}
+	for _, r := range glueRunes {
+		s.glue.add(r)
+	}
 	// The HMM model is a package global in gse that races when a second segmenter is
 	// built; we cut by dictionary only and never need it.
 	s.seg.NotLoadHMM = true
@@ -65,8 +68,8 @@ const glueRunes = "所局站院办队委厅处科社"
 func (s *segmenter) unglue(toks []Token, text string) []Token {
 	for i := 1; i < len(toks); i++ {
 		t := toks[i]
-		c, size := utf8.DecodeRuneInString(t.Text)
-		if size == len(t.Text) || !strings.ContainsRune(glueRunes, c) {
+		c, size := decodeRune(t.Text, 0)
+		if size == len(t.Text) || !s.glue.has(c) {
 			continue
 		}
 		prev := toks[i-1]

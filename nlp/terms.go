@@ -3,7 +3,6 @@ package nlp
 import (
 	"math/bits"
 	"sort"
-	"unicode/utf8"
 )
 
 // The dictionaries a text is scanned for. Each keeps its own left-to-right, longest-first
@@ -111,7 +110,7 @@ func (f *termFinder) child(node int32, r rune) (int32, bool) {
 func (f *termFinder) scan(s string, match func(d int, hits []termHit, start, end int), number func(i int) int) {
 	var next [numDicts]int // where each dictionary's reading stands
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := decodeRune(s, i)
 		if min(next[0], next[1], next[2]) > i { // every reading is past i
 			i += size
 			continue
@@ -121,7 +120,7 @@ func (f *termFinder) scan(s string, match func(d int, hits []termHit, start, end
 		if f.mayStart(r) {
 			node := int32(0)
 			for j := i; j < len(s); {
-				r, size := utf8.DecodeRuneInString(s[j:])
+				r, size := decodeRune(s, j)
 				child, ok := f.child(node, r)
 				if !ok {
 					break

@@ -1,0 +1,48 @@
+package nlp
+
+import (
+	"testing"
+	"unicode/utf8"
+)
+
+// decodeRune and appendRune must agree with the library on every input, valid or not.
+func FuzzDecodeRune(f *testing.F) {
+	for _, s := range []string{"", "a", "中文", "\xe0\x80\x80", "\xed\xa0\x80", "\xef\xbf\xbd", "\xf0\x9f\x98\x80", "\xe4\xb8", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for i := 0; i < len(s); {
+			r, size := decodeRune(s, i)
+			wr, wsize := utf8.DecodeRuneInString(s[i:])
+			if r != wr || size != wsize {
+				t.Fatalf("decodeRune(%q, %d) = %U,%d; library %U,%d", s, i, r, size, wr, wsize)
+			}
+			if got, want := string(appendRune(nil, r)), string(utf8.AppendRune(nil, r)); got != want {
+				t.Fatalf("appendRune(%U) = %q, want %q", r, got, want)
+			}
+			i += size
+		}
+	})
+}
+
+// Every three-byte sequence the fast path may see, and every rune.
+func TestDecodeRuneAllThreeByteSequences(t *testing.T) {
+	b := []byte{0, 0, 0, 'x'}
+	for c0 := 0xE0; c0 <= 0xEF; c0++ {
+		for c1 := 0; c1 < 256; c1++ {
+			for c2 := 0; c2 < 256; c2++ {
+				b[0], b[1], b[2] = byte(c0), byte(c1), byte(c2)
+				s := string(b)
+				r, size := decodeRune(s, 0)
+				if wr, wsize := utf8.DecodeRuneInString(s); r != wr || size != wsize {
+					t.Fatalf("decodeRune(% x) = %U,%d; library %U,%d", b[:3], r, size, wr, wsize)
+				}
+			}
+		}
+	}
+	for r := rune(-1); r <= utf8.MaxRune+1; r++ {
+		if got, want := string(appendRune(nil, r)), string(utf8.AppendRune(nil, r)); got != want {
+			t.Fatalf("appendRune(%U) = %q, want %q", r, got, want)
+		}
+	}
+}
