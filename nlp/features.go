@@ -1,5 +1,7 @@
 package nlp
 
+import "unicode/utf8"
+
 // docFeatures is what the model reads of one text: its Chinese words (from the
 // segmenter), the pairs of adjacent Chinese characters in it (robust to words the
 // dictionary cuts oddly) and the lexicon's weight per category. Pairs are read straight
@@ -14,8 +16,10 @@ type docFeatures struct {
 // hashedWord is a token starting with a Chinese character, hashed once for both the
 // model and the fingerprint.
 type hashedWord struct {
-	tok  int32 // index into toks
-	hash uint64
+	tok   int32 // index into toks
+	runes int32 // length in characters, for the fingerprint's weights
+	bytes int32 // length in bytes: six or more is two characters or more, worth showing or indexing
+	hash  uint64
 }
 
 // extractFeatures reads the features of a text, its words into ws's buffer when set.
@@ -26,7 +30,8 @@ func extractFeatures(norm string, toks []Token, matches []lexMatch, nCat int, ws
 	}
 	for i := range toks {
 		if r, _ := decodeRune(toks[i].Text, 0); isHan(r) {
-			f.words = append(f.words, hashedWord{int32(i), fnv64a(toks[i].Text)})
+			text := toks[i].Text
+			f.words = append(f.words, hashedWord{int32(i), int32(utf8.RuneCountInString(text)), int32(len(text)), fnv64a(text)})
 		}
 	}
 	if ws != nil {
@@ -69,13 +74,14 @@ func forEachPair(norm string, fn func(uint64)) {
 func (f *docFeatures) searchWords() []span {
 	n := 0
 	for _, w := range f.words {
-		if t := &f.toks[w.tok]; len(t.Text) >= 6 {
+		if w.bytes >= 6 {
 			n++
 		}
 	}
 	out := make([]span, 0, n)
 	for _, w := range f.words {
-		if t := &f.toks[w.tok]; len(t.Text) >= 6 {
+		if w.bytes >= 6 {
+			t := &f.toks[w.tok]
 			out = append(out, span{t.Start, t.End})
 		}
 	}

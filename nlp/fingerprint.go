@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/bits"
 	"strconv"
-	"unicode/utf8"
 )
 
 // Fingerprint is a 64-bit SimHash of a complaint's words: near-duplicate complaints
@@ -42,7 +41,7 @@ func simhash(f *docFeatures) Fingerprint {
 	var lanes [16]uint64 // lanes[k] holds bits 4k..4k+3, one 16-bit counter each
 	total := 0
 	for _, w := range f.words {
-		n := utf8.RuneCountInString(f.toks[w.tok].Text)
+		n := int(w.runes)
 		if n < 2 {
 			continue
 		}

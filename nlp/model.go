@@ -68,7 +68,7 @@ func (m *model) scores(f *docFeatures, out []float64, known []knownWord) (int, [
 			acc[c] += int64(v)
 		}
 		features++
-		if len(f.toks[w.tok].Text) >= 6 { // single characters explain nothing
+		if w.bytes >= 6 { // single characters explain nothing
 			known = append(known, knownWord{w.tok, row})
 		}
 	}

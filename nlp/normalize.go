@@ -152,7 +152,7 @@ func (n *normalizer) alreadyNormal(s string) bool {
 		}
 		r, size := decodeRune(s, i)
 		if r == utf8.RuneError && size == 1 || r >= 0xFF01 && r <= 0xFF5E || r == 0x3000 ||
-			n.trad.has(r) || isInvisible(r) || unicode.IsSpace(r) {
+			n.trad.has(r) || isInvisible(r) || isSpace(r) {
 			return false
 		}
 		if prevSpace && i > 0 && isHan(r) && isHan(lastRune(s[:i-1])) {
@@ -204,7 +204,7 @@ func (n *normalizer) normalize(original string, ws *workspace) *Text {
 		}
 		r = foldWidth(r)
 		switch {
-		case unicode.IsSpace(r):
+		case isSpace(r):
 			if pendingSpace < 0 {
 				pendingSpace = start
 			}
@@ -263,6 +263,10 @@ func foldWidth(r rune) rune {
 	}
 	return r
 }
+
+// isSpace is unicode.IsSpace without its table search for the characters above U+3000
+// (all of Chinese), none of which is a space.
+func isSpace(r rune) bool { return r <= 0x3000 && unicode.IsSpace(r) }
 
 func isInvisible(r rune) bool {
 	switch r {

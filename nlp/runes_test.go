@@ -2,6 +2,7 @@ package nlp
 
 import (
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -43,6 +44,14 @@ func TestDecodeRuneAllThreeByteSequences(t *testing.T) {
 	for r := rune(-1); r <= utf8.MaxRune+1; r++ {
 		if got, want := string(appendRune(nil, r)), string(utf8.AppendRune(nil, r)); got != want {
 			t.Fatalf("appendRune(%U) = %q, want %q", r, got, want)
+		}
+	}
+}
+
+func TestIsSpaceMatchesUnicode(t *testing.T) {
+	for r := rune(0); r <= utf8.MaxRune; r++ {
+		if isSpace(r) != unicode.IsSpace(r) {
+			t.Fatalf("isSpace(%U) = %v", r, isSpace(r))
 		}
 	}
 }

@@ -521,6 +521,12 @@ func (sr *subjectReader) levelOf(toks []Token) string {
 		if sr.isNotLevel(t.Text) {
 			continue
 		}
+		if t.Pos != "ns" && t.Pos != "nt" { // only the word itself can be a marker
+			if l, ok := sr.markerSet[t.Text]; ok {
+				level = l
+			}
+			continue
+		}
 		for _, m := range sr.markers {
 			hit := t.Text == m.word ||
 				(strings.HasSuffix(t.Text, m.word) && (t.Pos == "ns" || t.Pos == "nt")) ||
