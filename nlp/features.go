@@ -4,12 +4,12 @@ import "unicode/utf8"
 
 // docFeatures is what the model reads of one text: its Chinese words (from the
 // segmenter), the pairs of adjacent Chinese characters in it (robust to words the
-// dictionary cuts oddly) and the lexicon's weight per category. Pairs are read straight
-// from the text when needed rather than kept.
+// dictionary cuts oddly; collected by the term scan) and the lexicon's weight per
+// category.
 type docFeatures struct {
-	norm  string
 	toks  []Token
 	words []hashedWord
+	pairs []uint64
 	lex   []float64
 }
 
@@ -22,9 +22,10 @@ type hashedWord struct {
 	hash  uint64
 }
 
-// extractFeatures reads the features of a text, its words into ws's buffer when set.
-func extractFeatures(norm string, toks []Token, matches []lexMatch, nCat int, ws *workspace) docFeatures {
-	f := docFeatures{norm: norm, toks: toks, lex: make([]float64, nCat)}
+// extractFeatures reads the features of a text from its tokens and what the term scan
+// found, its words into ws's buffer when set.
+func extractFeatures(toks []Token, found termsFound, nCat int, ws *workspace) docFeatures {
+	f := docFeatures{toks: toks, pairs: found.pairs, lex: make([]float64, nCat)}
 	if ws != nil {
 		f.words = ws.words[:0]
 	}
@@ -37,7 +38,7 @@ func extractFeatures(norm string, toks []Token, matches []lexMatch, nCat int, ws
 	if ws != nil {
 		ws.words = f.words
 	}
-	for _, m := range matches {
+	for _, m := range found.lex {
 		f.lex[m.cat] += m.weight
 	}
 	return f
@@ -48,24 +49,8 @@ func (f *docFeatures) keys(fn func(uint64)) {
 	for _, w := range f.words {
 		fn(wordKeyOf(w.hash))
 	}
-	forEachPair(f.norm, fn)
-}
-
-// forEachPair calls fn with the key of each pair of adjacent Chinese characters.
-func forEachPair(norm string, fn func(uint64)) {
-	var prev rune
-	prevHan := false
-	for i := 0; i < len(norm); {
-		r, size := decodeRune(norm, i)
-		i += size
-		if isHan(r) {
-			if prevHan {
-				fn(pairKey(prev, r))
-			}
-			prev, prevHan = r, true
-			continue
-		}
-		prevHan = false
+	for _, k := range f.pairs {
+		fn(k)
 	}
 }
 

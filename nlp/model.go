@@ -72,14 +72,14 @@ func (m *model) scores(f *docFeatures, out []float64, known []knownWord) (int, [
 			known = append(known, knownWord{w.tok, row})
 		}
 	}
-	forEachPair(f.norm, func(k uint64) {
+	for _, k := range f.pairs {
 		if r := m.features.find(k); r >= 0 {
 			for c, v := range m.features.row(r) {
 				acc[c] += int64(v)
 			}
 			features++
 		}
-	})
+	}
 	for c := range out {
 		out[c] = float64(acc[c])/logScale + m.lexWeight*math.Log1p(f.lex[c])
 	}

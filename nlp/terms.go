@@ -67,7 +67,7 @@ func newTermFinder(dicts [numDicts]*runeTrie) *termFinder {
 		for b, w := range f.first {
 			block[b] = uint16(len(children))
 			for ; w != 0; w &= w - 1 {
-				child, _ := f.child(0, rune(b*64+bits.TrailingZeros64(w)))
+				child, _ := f.edgeTo(0, rune(b*64+bits.TrailingZeros64(w)))
 				children = append(children, child)
 			}
 		}
@@ -76,20 +76,21 @@ func newTermFinder(dicts [numDicts]*runeTrie) *termFinder {
 	return f
 }
 
-// mayStart: can a term start with r at all? Most positions of a text fail this.
-func (f *termFinder) mayStart(r rune) bool {
-	return f.first == nil || r >= 0x10000 || f.first[r/64]&(1<<(r%64)) != 0
+// root follows the edge labelled r out of the root: for a character in the BMP, a bit
+// test and a rank; most characters of a text start no term and stop at the bit.
+func (f *termFinder) root(r rune) (int32, bool) {
+	if f.rootChild == nil || r >= 0x10000 {
+		return f.edgeTo(0, r)
+	}
+	w, bit := f.first[r/64], uint64(1)<<(r%64)
+	if w&bit == 0 {
+		return 0, false
+	}
+	return f.rootChild[int(f.rootBlock[r/64])+bits.OnesCount64(w&(bit-1))], true
 }
 
-// child follows the edge labelled r out of node.
-func (f *termFinder) child(node int32, r rune) (int32, bool) {
-	if node == 0 && f.rootChild != nil && r < 0x10000 {
-		w, bit := f.first[r/64], uint64(1)<<(r%64)
-		if w&bit == 0 {
-			return 0, false
-		}
-		return f.rootChild[int(f.rootBlock[r/64])+bits.OnesCount64(w&(bit-1))], true
-	}
+// edgeTo follows the edge labelled r out of node, searching its sorted edges.
+func (f *termFinder) edgeTo(node int32, r rune) (int32, bool) {
 	n := f.nodes[node]
 	list := f.edges[n.edges : n.edges+uint32(n.count)]
 	if len(list) > 8 {
@@ -107,41 +108,54 @@ func (f *termFinder) child(node int32, r rune) (int32, bool) {
 // scan reads s for every dictionary at once. For dictionary d, match gets the longest
 // term at each position d's own scan reaches, which then skips past it; where no
 // signal phrase starts, number (if set) may read a number and say where to go on.
-func (f *termFinder) scan(s string, match func(d int, hits []termHit, start, end int), number func(i int) int) {
-	var next [numDicts]int // where each dictionary's reading stands
+// Since it decodes every character anyway, it also appends to pairs the key of each
+// pair of adjacent Chinese characters, which the model reads.
+func (f *termFinder) scan(s string, pairs []uint64, match func(d int, hits []termHit, start, end int), number func(i int) int) []uint64 {
+	var next [numDicts]int       // where each dictionary's reading stands
+	var lastNode [numDicts]int32 // the longest term of each dictionary found at i
+	var lastEnd [numDicts]int
+	var prev rune // the character before i when it is Chinese, else 0
 	for i := 0; i < len(s); {
 		r, size := decodeRune(s, i)
+		if isHan(r) {
+			if prev != 0 {
+				pairs = append(pairs, pairKey(prev, r))
+			}
+			prev = r
+		} else {
+			prev = 0
+		}
 		if min(next[0], next[1], next[2]) > i { // every reading is past i
 			i += size
 			continue
 		}
-		var best [numDicts][]termHit
-		var ends [numDicts]int
-		if f.mayStart(r) {
-			node := int32(0)
-			for j := i; j < len(s); {
-				r, size := decodeRune(s, j)
-				child, ok := f.child(node, r)
-				if !ok {
-					break
-				}
-				node, j = child, j+size
-				if f.nodes[node].ends == 0 { // hits are a larger table: read it only on a match
-					continue
-				}
-				for d, h := range f.hits[node] {
-					if h != nil {
-						best[d], ends[d] = h, j
+		var seen uint8 // dictionaries with a term starting at i
+		if node, ok := f.root(r); ok {
+			for j := i + size; ; {
+				if e := f.nodes[node].ends; e != 0 {
+					seen |= e
+					for d := range lastNode {
+						if e&(1<<d) != 0 {
+							lastNode[d], lastEnd[d] = node, j
+						}
 					}
 				}
+				if j == len(s) {
+					break
+				}
+				r, size := decodeRune(s, j)
+				if node, ok = f.edgeTo(node, r); !ok {
+					break
+				}
+				j += size
 			}
 		}
 		for d := range next {
 			switch {
 			case next[d] > i:
-			case best[d] != nil:
-				match(d, best[d], i, ends[d])
-				next[d] = ends[d]
+			case seen&(1<<d) != 0:
+				match(d, f.hits[lastNode[d]][d], i, lastEnd[d])
+				next[d] = lastEnd[d]
 			case d == dictSignals && number != nil && mayStartNumber(r):
 				if n := number(i); n > i {
 					next[d] = n
@@ -154,6 +168,7 @@ func (f *termFinder) scan(s string, match func(d int, hits []termHit, start, end
 		}
 		i += size
 	}
+	return pairs
 }
 
 // termsFound is what one reading of a text finds for the later steps.
@@ -161,17 +176,18 @@ type termsFound struct {
 	lex     []lexMatch
 	titles  []titleMention
 	signals []Signal // phrases and numbers, in the order of the text
+	pairs   []uint64 // keys of the pairs of adjacent Chinese characters
 }
 
 // findTerms reads t for every dictionary, into ws's buffers when set.
 func (a *Analyzer) findTerms(t *Text, ws *workspace) termsFound {
 	var found termsFound
 	if ws != nil {
-		found.lex, found.titles = ws.lex[:0], ws.titles[:0]
-		defer func() { ws.lex, ws.titles = found.lex, found.titles }()
+		found.lex, found.titles, found.pairs = ws.lex[:0], ws.titles[:0], ws.pairs[:0]
+		defer func() { ws.lex, ws.titles, ws.pairs = found.lex, found.titles, found.pairs }()
 	}
 	norm := t.Norm
-	a.terms.scan(norm, func(d int, hits []termHit, start, end int) {
+	found.pairs = a.terms.scan(norm, found.pairs, func(d int, hits []termHit, start, end int) {
 		switch d {
 		case dictLexicon:
 			for _, h := range hits {

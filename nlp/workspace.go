@@ -14,6 +14,7 @@ type workspace struct {
 	known  []knownWord
 	lex    []lexMatch
 	titles []titleMention
+	pairs  []uint64
 }
 
 // maxKeptRunes bounds the buffers a workspace keeps between readings, so that one very
