@@ -147,8 +147,6 @@ func (a *Analyzer) Ranks() []Rank { return append([]Rank(nil), a.subjects.ranks.
 // route again with it.
 func (a *Analyzer) Router() *Router { return a.router }
 
-var zzSkip int
-
 // Analyze reads one complaint. Routing here assumes no earlier reports; callers with
 // history call Router().Route with the count.
 func (a *Analyzer) Analyze(text string) (*Result, error) {
@@ -163,32 +161,18 @@ func (a *Analyzer) Analyze(text string) (*Result, error) {
 	}
 	toks := a.seg.cutInto(t.Norm, ws.toks[:0])
 	ws.toks = toks
-	if zzSkip == 9 {
-		return nil, nil
-	}
-	var found termsFound
-	if zzSkip != 1 {
-		found = a.findTerms(t, ws)
-	}
-	matches := found.lex
+	found := a.findTerms(t, ws)
 	f := extractFeatures(toks, found, len(a.lex.cats), ws)
-	var c classification
-	if zzSkip != 2 {
-		c = a.cls.classify(t, &f, matches, ws)
-	} else {
-		c.probs = make([]float64, 13)
-	}
+	c := a.cls.classify(t, &f, found.lex, ws)
 
 	res := &Result{
 		Category: a.lex.cats[c.primary].ID,
 		Scores:   make(map[string]float64, len(c.probs)),
 		Evidence: c.evidence,
+		Subject:  a.subjects.read(t, toks, found.titles, conductSpans(found.lex)),
 		Signals:  a.signals.places(found.signals, t, toks),
 		norm:     t.Norm,
 		words:    f.searchWords(),
-	}
-	if zzSkip != 3 {
-		res.Subject = a.subjects.read(t, toks, found.titles, conductSpans(matches))
 	}
 	for i, p := range c.probs {
 		res.Scores[a.lex.cats[i].ID] = round4(p)
