@@ -35,10 +35,10 @@ const NearDuplicate = 10
 func Distance(a, b Fingerprint) int { return bits.OnesCount64(uint64(a) ^ uint64(b)) }
 
 // simhash weighs each Chinese word by its length (longer words say more than particles).
-// Per bit it counts the weight of words whose hash has the bit set, four bits at a time
+// Per bit it counts the weight of words whose hash has the bit set, eight bits at a time
 // in 16-bit lanes; a bit of the fingerprint is set when that weight is over half.
 func simhash(f *docFeatures) Fingerprint {
-	var lanes [16]uint64 // lanes[k] holds bits 4k..4k+3, one 16-bit counter each
+	var lanes [16]uint64 // lanes[2k], lanes[2k+1] hold bits 8k..8k+3 and 8k+4..8k+7
 	total := 0
 	for _, w := range f.words {
 		n := int(w.runes)
@@ -49,9 +49,12 @@ func simhash(f *docFeatures) Fingerprint {
 			break // counters are 16 bits; texts are capped far below this many characters
 		}
 		total += n
-		v := w.hash
-		for k := 0; k < 16; k++ {
-			lanes[k] += spreadNibble[(v>>(4*k))&15] * uint64(n)
+		v, m := w.hash, uint64(n)
+		for k := 0; k < 16; k += 2 {
+			s := &spreadByte[v&0xFF]
+			lanes[k] += s[0] * m
+			lanes[k+1] += s[1] * m
+			v >>= 8
 		}
 	}
 	var fp uint64
@@ -65,12 +68,13 @@ func simhash(f *docFeatures) Fingerprint {
 	return Fingerprint(fp)
 }
 
-// spreadNibble[x] puts bit j of x into the low bit of 16-bit lane j.
-var spreadNibble = func() (t [16]uint64) {
+// spreadByte[x] puts bit j of x into the low bit of 16-bit lane j: bits 0–3 in the
+// first word, 4–7 in the second.
+var spreadByte = func() (t [256][2]uint64) {
 	for x := range t {
-		for j := 0; j < 4; j++ {
+		for j := 0; j < 8; j++ {
 			if x&(1<<j) != 0 {
-				t[x] |= 1 << (16 * j)
+				t[x][j/4] |= 1 << (16 * (j % 4))
 			}
 		}
 	}
