@@ -49,7 +49,7 @@ func readNumber(s string, i int) (number, bool) {
 	var total, section, digit float64
 	hasDigit, any := false, false
 	for i < len(s) {
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := decodeRune(s[i:], 0)
 		switch {
 		case r >= '0' && r <= '9':
 			j := i

@@ -21,6 +21,20 @@ func decodeRune(s string, i int) (rune, int) {
 	return utf8.DecodeRuneInString(s[i:])
 }
 
+// decodeLastRune is utf8.DecodeLastRuneInString with the same two cases inline.
+func decodeLastRune(s string) (rune, int) {
+	if n := len(s); n >= 3 {
+		c0, c1, c2 := s[n-3], s[n-2], s[n-1]
+		if (c0 >= 0xE1 && c0 <= 0xEC || c0 >= 0xEE) && c0 <= 0xEF && c1&0xC0 == 0x80 && c2&0xC0 == 0x80 {
+			return rune(c0&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F), 3
+		}
+	}
+	if n := len(s); n > 0 && s[n-1] < utf8.RuneSelf {
+		return rune(s[n-1]), 1
+	}
+	return utf8.DecodeLastRuneInString(s)
+}
+
 // appendRune is utf8.AppendRune with the three-byte case inline.
 func appendRune(b []byte, r rune) []byte {
 	if r >= 0x800 && r < 0x10000 && (r < 0xD800 || r > 0xDFFF) {

@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// decodeRune and appendRune must agree with the library on every input, valid or not.
+// decodeRune, decodeLastRune and appendRune must agree with the library on every input, valid or not.
 func FuzzDecodeRune(f *testing.F) {
 	for _, s := range []string{"", "a", "中文", "\xe0\x80\x80", "\xed\xa0\x80", "\xef\xbf\xbd", "\xf0\x9f\x98\x80", "\xe4\xb8", "\xff"} {
 		f.Add(s)
@@ -20,6 +20,10 @@ func FuzzDecodeRune(f *testing.F) {
 			}
 			if got, want := string(appendRune(nil, r)), string(utf8.AppendRune(nil, r)); got != want {
 				t.Fatalf("appendRune(%U) = %q, want %q", r, got, want)
+			}
+			lr, lsize := decodeLastRune(s[:i+size])
+			if wr, wsize := utf8.DecodeLastRuneInString(s[:i+size]); lr != wr || lsize != wsize {
+				t.Fatalf("decodeLastRune(%q) = %U,%d; library %U,%d", s[:i+size], lr, lsize, wr, wsize)
 			}
 			i += size
 		}
@@ -37,6 +41,12 @@ func TestDecodeRuneAllThreeByteSequences(t *testing.T) {
 				r, size := decodeRune(s, 0)
 				if wr, wsize := utf8.DecodeRuneInString(s); r != wr || size != wsize {
 					t.Fatalf("decodeRune(% x) = %U,%d; library %U,%d", b[:3], r, size, wr, wsize)
+				}
+				for _, tail := range []string{s[:3], s[1:3], s[2:3]} {
+					r, size := decodeLastRune(tail)
+					if wr, wsize := utf8.DecodeLastRuneInString(tail); r != wr || size != wsize {
+						t.Fatalf("decodeLastRune(% x) = %U,%d; library %U,%d", tail, r, size, wr, wsize)
+					}
 				}
 			}
 		}

@@ -93,7 +93,7 @@ func (sr *signalReader) phrase(out []Signal, t *Text, hits []termHit, start, end
 // starts there.
 func (sr *signalReader) number(out []Signal, t *Text, i int) ([]Signal, int) {
 	norm := t.Norm
-	if r, _ := utf8.DecodeRuneInString(norm[i:]); !mayStartNumber(r) {
+	if r, _ := decodeRune(norm[i:], 0); !mayStartNumber(r) {
 		return out, i
 	}
 	n, ok := readNumber(norm, i)

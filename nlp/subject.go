@@ -144,7 +144,7 @@ func newSubjectReader(data []byte) (*subjectReader, error) {
 	sr.stems = map[string]bool{}
 	for _, w := range f.DeptStems {
 		sr.stems[w] = true
-		r, _ := utf8.DecodeRuneInString(w)
+		r, _ := decodeRune(w, 0)
 		sr.stemStart.add(r)
 	}
 	sr.followers = f.StemFollowers
@@ -154,7 +154,7 @@ func newSubjectReader(data []byte) (*subjectReader, error) {
 	}
 	for _, s := range strings.Fields(f.Surnames) {
 		sr.surnames[s] = true
-		r, _ := utf8.DecodeRuneInString(s)
+		r, _ := decodeRune(s, 0)
 		sr.surnameAt0.add(r)
 	}
 	return sr, nil
@@ -273,7 +273,7 @@ var placeNamePos = map[string]bool{"n": true, "nr": true, "nrfg": true, "nrt": t
 // (the post 局长 took the 局), 街道办主任 → 街道办, 村委会主任 → 村委会.
 func (sr *subjectReader) unitInTitle(norm string, toks []Token, title titleMention) (unitMention, bool) {
 	text := norm[title.start:title.end]
-	first, size := utf8.DecodeRuneInString(text)
+	first, size := decodeRune(text, 0)
 	if isSuffixOnly(sr, string(first)) {
 		// Walk back over the unit's other words, as findUnits would.
 		i := tokenEndingAt(toks, title.start)
@@ -397,7 +397,7 @@ func (sr *subjectReader) findUnits(norm string, toks []Token) []unitMention {
 
 // isStemUnit: a department as people name it, 环保那边 or 医保窗口.
 func (sr *subjectReader) isStemUnit(norm string, t Token) bool {
-	if r, _ := utf8.DecodeRuneInString(t.Text); !sr.stemStart.has(r) || !sr.stems[t.Text] {
+	if r, _ := decodeRune(t.Text, 0); !sr.stemStart.has(r) || !sr.stems[t.Text] {
 		return false
 	}
 	for _, f := range sr.followers {
@@ -416,7 +416,7 @@ func (sr *subjectReader) endsWithSuffix(w string) bool {
 		return false
 	}
 	for i, n := len(w), 0; i > 0 && n < 6; n++ {
-		_, size := utf8.DecodeLastRuneInString(w[:i])
+		_, size := decodeLastRune(w[:i])
 		i -= size
 		if sr.suffixSet[w[i:]] {
 			return true
@@ -460,7 +460,7 @@ func (sr *subjectReader) isUnitEnd(t Token) bool {
 			return false
 		}
 	}
-	r, _ := utf8.DecodeRuneInString(t.Text)
+	r, _ := decodeRune(t.Text, 0)
 	return isHan(r) && sr.endsWithSuffix(t.Text)
 }
 
@@ -489,7 +489,7 @@ func (sr *subjectReader) isUnitPart(tok, next Token) (ok, single bool) {
 		}
 		return false, false
 	}
-	if r, _ := utf8.DecodeRuneInString(tok.Text); n == 1 && isHan(r) && !strings.ContainsRune(unitStopChars, r) {
+	if r, _ := decodeRune(tok.Text, 0); n == 1 && isHan(r) && !strings.ContainsRune(unitStopChars, r) {
 		switch tok.Pos {
 		case "n", "ng", "zg", "vn", "j", "b", "ns", "nz", "c":
 			return true, true
@@ -619,7 +619,7 @@ func tokenStartingAt(toks []Token, off int) int {
 var functionPos = map[string]bool{"c": true, "p": true, "d": true, "r": true, "u": true, "uj": true, "ul": true, "v": true, "m": true}
 
 func (sr *subjectReader) surnameAt(norm string, i int) int {
-	if r, _ := utf8.DecodeRuneInString(norm[i:]); !sr.surnameAt0.has(r) {
+	if r, _ := decodeRune(norm[i:], 0); !sr.surnameAt0.has(r) {
 		return 0
 	}
 	for _, n := range []int{6, 3} { // two-character, then one-character surnames
@@ -648,7 +648,7 @@ func (s *runeSet) add(r rune) {
 func (s *runeSet) has(r rune) bool { return r >= 0 && r < 0x10000 && s[r/64]&(1<<(r%64)) != 0 }
 
 func lastRune(s string) rune {
-	r, _ := utf8.DecodeLastRuneInString(s)
+	r, _ := decodeLastRune(s)
 	return r
 }
 

@@ -62,7 +62,7 @@ func newT2S(cc *opencc.OpenCC) (*t2s, error) {
 		for r := rune(0x2E80); r < 0x10000; r++ {
 			ch := string(r)
 			if out := grp.char(ch); out != ch && utf8.RuneCountInString(out) == 1 {
-				if o, _ := utf8.DecodeRuneInString(out); o < 0x10000 {
+				if o, _ := decodeRune(out, 0); o < 0x10000 {
 					grp.single[r] = uint16(o)
 				}
 			}
@@ -86,7 +86,7 @@ func (c *t2s) Convert(s string) string {
 func (g *t2sGroup) convert(s string) string {
 	out := make([]byte, 0, len(s))
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := decodeRune(s[i:], 0)
 		if val, end := g.phrase(s, i, r); end > i {
 			out = append(out, val...)
 			i = end
@@ -109,7 +109,7 @@ func (g *t2sGroup) phrase(s string, i int, r rune) (string, int) {
 	best, bestEnd, bestRank := "", i, len(g.dicts)
 	node := int32(0)
 	for j := i; j < len(s); {
-		r, size := utf8.DecodeRuneInString(s[j:])
+		r, size := decodeRune(s[j:], 0)
 		child, ok := g.phrases.child(node, r)
 		if !ok {
 			break
@@ -141,7 +141,7 @@ func (g *t2sGroup) hasSingle(d int, ch string) bool {
 
 // char converts a lone character: the first dictionary that has it gives its first value.
 func (g *t2sGroup) char(ch string) string {
-	if r, size := utf8.DecodeRuneInString(ch); size == len(ch) && r < 0x10000 && g.single != nil && g.single[r] != 0 {
+	if r, size := decodeRune(ch, 0); size == len(ch) && r < 0x10000 && g.single != nil && g.single[r] != 0 {
 		return string(rune(g.single[r]))
 	}
 	for d := range g.dicts {

@@ -2,7 +2,6 @@ package nlp
 
 import (
 	"sort"
-	"unicode/utf8"
 )
 
 // runeTrie is a trie over runes whose edges live in one open-addressing table keyed by
@@ -102,7 +101,7 @@ func (t *runeTrie) longest(s string, i int) ([]termHit, int) {
 	node, end := int32(0), i
 	var best []termHit
 	for j := i; j < len(s); {
-		r, size := utf8.DecodeRuneInString(s[j:])
+		r, size := decodeRune(s[j:], 0)
 		child, ok := t.edges.get(node, r)
 		if !ok {
 			break
