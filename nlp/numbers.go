@@ -16,9 +16,54 @@ type number struct {
 	end    int
 }
 
-var cnDigit = map[rune]float64{'零': 0, '〇': 0, '一': 1, '二': 2, '两': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
-var cnUnit = map[rune]float64{'十': 10, '百': 100, '千': 1000}
-var cnBig = map[rune]float64{'万': 1e4, '亿': 1e8}
+// cnDigit is the value of a Chinese digit; 0 for 零, 〇 and anything else.
+func cnDigit(r rune) float64 {
+	switch r {
+	case '一':
+		return 1
+	case '二', '两':
+		return 2
+	case '三':
+		return 3
+	case '四':
+		return 4
+	case '五':
+		return 5
+	case '六':
+		return 6
+	case '七':
+		return 7
+	case '八':
+		return 8
+	case '九':
+		return 9
+	}
+	return 0
+}
+
+// cnUnit is the value of 十, 百 and 千; 0 for anything else.
+func cnUnit(r rune) float64 {
+	switch r {
+	case '十':
+		return 10
+	case '百':
+		return 100
+	case '千':
+		return 1000
+	}
+	return 0
+}
+
+// cnBig is the value of 万 and 亿; 0 for anything else.
+func cnBig(r rune) float64 {
+	switch r {
+	case '万':
+		return 1e4
+	case '亿':
+		return 1e8
+	}
+	return 0
+}
 
 func isNumeralRune(r rune) bool {
 	if r >= '0' && r <= '9' {
@@ -39,7 +84,7 @@ func readNumber(s string, i int) (number, bool) {
 	approx := false
 	if strings.HasPrefix(s[i:], "上") { // 上百 / 上千 / 上万: at least
 		r, _ := utf8.DecodeRuneInString(s[i+len("上"):])
-		if cnUnit[r] > 0 || cnBig[r] > 0 {
+		if cnUnit(r) > 0 || cnBig(r) > 0 {
 			i += len("上")
 			approx = true
 		} else {
@@ -63,11 +108,11 @@ func readNumber(s string, i int) (number, bool) {
 			digit, hasDigit, any = v, true, true
 			i = j
 			continue
-		case cnDigit[r] > 0 || r == '零' || r == '〇':
+		case cnDigit(r) > 0 || r == '零' || r == '〇':
 			if hasDigit {
-				digit = digit*10 + cnDigit[r] // 二零二六 (a year), 一百零五
+				digit = digit*10 + cnDigit(r) // 二零二六 (a year), 一百零五
 			} else {
-				digit = cnDigit[r]
+				digit = cnDigit(r)
 			}
 			hasDigit, any = true, true
 		case r == '几' || r == '数':
@@ -75,21 +120,21 @@ func readNumber(s string, i int) (number, bool) {
 			if section == 0 && !hasDigit {
 				digit, hasDigit = 2, true // 几十 ≥ 20, 几万 ≥ 20000
 			}
-		case cnUnit[r] > 0:
+		case cnUnit(r) > 0:
 			if !hasDigit {
 				digit = 1 // 十五 = 15
 			}
-			section += digit * cnUnit[r]
+			section += digit * cnUnit(r)
 			digit, hasDigit, any = 0, false, true
-		case cnBig[r] > 0:
+		case cnBig(r) > 0:
 			if !any {
 				return number{}, false
 			}
 			section += digit
 			if r == '亿' {
-				total = (total + section) * cnBig[r]
+				total = (total + section) * cnBig(r)
 			} else {
-				total += section * cnBig[r]
+				total += section * cnBig(r)
 			}
 			section, digit, hasDigit = 0, 0, false
 		case r == '多' || r == '余' || r == '来':
