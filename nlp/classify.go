@@ -1,8 +1,9 @@
 package nlp
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 )
 
 // Evidence is a word or phrase that drove the classification, quoted from the
@@ -65,8 +66,8 @@ func (c *classifier) evidence(t *Text, f *docFeatures, known []knownWord, matche
 			continue
 		}
 		seen[key] = true
-		os, oe := t.OrigRange(m.start, m.end)
-		ev = append(ev, Evidence{Category: c.lex.cats[m.cat].ID, Text: t.Span(m.start, m.end), Source: "lexicon", Start: os, End: oe})
+		text, os, oe := t.quote(m.start, m.end)
+		ev = append(ev, Evidence{Category: c.lex.cats[m.cat].ID, Text: text, Source: "lexicon", Start: os, End: oe})
 	}
 	var cands []scored
 	for _, k := range known {
@@ -75,14 +76,14 @@ func (c *classifier) evidence(t *Text, f *docFeatures, known []knownWord, matche
 			cands = append(cands, scored{tok, w})
 		}
 	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].w > cands[j].w })
+	slices.SortStableFunc(cands, func(a, b scored) int { return cmp.Compare(b.w, a.w) })
 	cat := c.lex.cats[primary].ID
 	for _, s := range cands {
 		if covered(ev, s.tok, t) {
 			continue
 		}
-		os, oe := t.OrigRange(s.tok.Start, s.tok.End)
-		ev = append(ev, Evidence{Category: cat, Text: t.Span(s.tok.Start, s.tok.End), Source: "model", Start: os, End: oe})
+		text, os, oe := t.quote(s.tok.Start, s.tok.End)
+		ev = append(ev, Evidence{Category: cat, Text: text, Source: "model", Start: os, End: oe})
 		if countSource(ev, "model") == maxModelEvidence {
 			break
 		}

@@ -99,6 +99,26 @@ func (t *Text) OrigRange(s, e int) (int, int) {
 	return os, oe
 }
 
+// quote is Span and OrigRange at once, mapping the range back to Original once.
+func (t *Text) quote(s, e int) (text string, start, end int) {
+	if s < 0 || e > len(t.Norm) || s >= e || t.runes == nil {
+		start, end = t.OrigRange(s, e)
+		return t.Span(s, e), start, end
+	}
+	start, end = t.origStart(s), t.origEnd(e)
+	text = t.Norm[s:e]
+	if start >= 0 && end >= 0 && start < end {
+		text = t.Original[start:end]
+	}
+	if !utf8.ValidString(text) {
+		text = strings.ToValidUTF8(text, "")
+	}
+	if start < 0 || end < 0 {
+		return text, -1, -1
+	}
+	return text, start, end
+}
+
 // normalizer folds width, tidies whitespace and converts traditional characters to
 // simplified with OpenCC (phrase-aware, so 乾隆 stays and 乾淨 becomes 干净).
 type normalizer struct {

@@ -65,3 +65,24 @@ func TestNormalizeSpanPointsAtOriginal(t *testing.T) {
 		}
 	}
 }
+
+// quote answers exactly what Span and OrigRange answer, for every range, in and out of
+// bounds, on texts that normalise to themselves and ones that do not.
+func TestQuoteIsSpanAndOrigRange(t *testing.T) {
+	n, err := newNormalizer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"村支书王某吃拿卡要", "  村幹部　ＡＢ\x00 吃拿\xff卡要 \n", "abc def"} {
+		tx := n.Normalize(text)
+		for s := -1; s <= len(tx.Norm)+1; s++ {
+			for e := -1; e <= len(tx.Norm)+1; e++ {
+				q, qs, qe := tx.quote(s, e)
+				os, oe := tx.OrigRange(s, e)
+				if span := tx.Span(s, e); q != span || qs != os || qe != oe {
+					t.Fatalf("%q: quote(%d,%d) = %q,%d,%d; Span, OrigRange = %q,%d,%d", text, s, e, q, qs, qe, span, os, oe)
+				}
+			}
+		}
+	}
+}

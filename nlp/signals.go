@@ -79,8 +79,8 @@ func (sr *signalReader) typeIndex(typ string) int {
 }
 
 func appendSignal(out []Signal, t *Text, typ string, s, e int, value string) []Signal {
-	os, oe := t.OrigRange(s, e)
-	return append(out, Signal{Type: typ, Text: t.Span(s, e), Value: value, Start: os, End: oe})
+	text, os, oe := t.quote(s, e)
+	return append(out, Signal{Type: typ, Text: text, Value: value, Start: os, End: oe})
 }
 
 // phrase records the signal phrase found at Norm[start:end].
