@@ -208,10 +208,11 @@ func (n *normalizer) normalize(original string, ws *workspace) *Text {
 		return t
 	}
 	var runes []mappedRune
+	var buf []byte // Norm as it is built, valid unless conversion changes characters
 	if ws != nil {
-		runes = ws.runes[:0]
+		runes, buf = ws.runes[:0], ws.buf[:0]
 	} else {
-		runes = make([]mappedRune, 0, len(original)/2)
+		runes, buf = make([]mappedRune, 0, len(original)/2), make([]byte, 0, len(original))
 	}
 	hasTrad := false
 	pendingSpace := -1 // original offset of a whitespace run not yet emitted
@@ -234,44 +235,51 @@ func (n *normalizer) normalize(original string, ws *workspace) *Text {
 		}
 		if pendingSpace >= 0 {
 			if len(runes) > 0 && !(isHan(runes[len(runes)-1].r) && isHan(r)) {
-				runes = append(runes, mappedRune{r: ' ', start: int32(pendingSpace), end: int32(start)})
+				runes = append(runes, mappedRune{r: ' ', norm: int32(len(buf)), start: int32(pendingSpace), end: int32(start)})
+				buf = append(buf, ' ')
 			}
 			pendingSpace = -1
 		}
 		if n.trad.has(r) {
 			hasTrad = true
 		}
-		runes = append(runes, mappedRune{r: r, start: int32(start), end: int32(i)})
+		runes = append(runes, mappedRune{r: r, norm: int32(len(buf)), start: int32(start), end: int32(i)})
+		buf = appendRune(buf, r)
 	}
 	if hasTrad {
-		n.toSimplified(runes)
-	}
-	size := 0
-	for i := range runes {
-		runes[i].norm = int32(size)
-		size += utf8.RuneLen(runes[i].r)
-	}
-	buf := make([]byte, 0, size)
-	for _, m := range runes {
-		buf = appendRune(buf, m.r)
+		var src []rune
+		if ws != nil {
+			src = ws.src
+		}
+		src = n.toSimplified(runes, src)
+		buf = buf[:0]
+		for i := range runes {
+			runes[i].norm = int32(len(buf))
+			buf = appendRune(buf, runes[i].r)
+		}
+		if ws != nil {
+			ws.src = src
+		}
 	}
 	t.Norm, t.runes = string(buf), runes
 	if ws != nil {
-		ws.runes = runes
+		ws.runes, ws.buf = runes, buf
 	}
 	return t
 }
 
 // toSimplified converts in place, one character for one character, so offsets hold.
-func (n *normalizer) toSimplified(runes []mappedRune) {
-	src := make([]rune, len(runes))
-	for i, m := range runes {
-		src[i] = m.r
+// src is a buffer to reuse; the one used is returned.
+func (n *normalizer) toSimplified(runes []mappedRune, src []rune) []rune {
+	src = src[:0]
+	for _, m := range runes {
+		src = append(src, m.r)
 	}
 	n.t2s.convertRunes(src)
 	for i := range runes {
 		runes[i].r = src[i]
 	}
+	return src
 }
 
 func foldWidth(r rune) rune {

@@ -9,6 +9,8 @@ import "sync"
 type workspace struct {
 	text   Text
 	runes  []mappedRune
+	buf    []byte // the normalised text being built
+	src    []rune // characters being converted to simplified
 	toks   []Token
 	words  []hashedWord
 	known  []knownWord
@@ -30,7 +32,7 @@ func newWorkspacePool() *workspacePool {
 func (p *workspacePool) get() *workspace { return p.pool.Get().(*workspace) }
 
 func (p *workspacePool) put(ws *workspace) {
-	if cap(ws.runes) > maxKeptRunes || cap(ws.toks) > maxKeptRunes {
+	if cap(ws.runes) > maxKeptRunes || cap(ws.toks) > maxKeptRunes || cap(ws.buf) > 4*maxKeptRunes {
 		*ws = workspace{}
 	}
 	ws.text = Text{} // no reference to the caller's text stays behind
