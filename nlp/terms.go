@@ -150,20 +150,18 @@ func (f *termFinder) scan(s string, pairs []uint64, match func(d int, hits []ter
 				j += size
 			}
 		}
-		for d := range next {
+		// A reading at or before i that finds nothing here simply stays active.
+		numeral := number != nil && mayStartNumber(r)
+		for d := 0; d < numDicts && (seen != 0 || numeral); d++ {
 			switch {
 			case next[d] > i:
 			case seen&(1<<d) != 0:
 				match(d, f.hits[lastNode[d]][d], i, lastEnd[d])
 				next[d] = lastEnd[d]
-			case d == dictSignals && number != nil && mayStartNumber(r):
+			case d == dictSignals && numeral:
 				if n := number(i); n > i {
 					next[d] = n
-					break
 				}
-				next[d] = i + size
-			default:
-				next[d] = i + size
 			}
 		}
 		i += size
