@@ -1,6 +1,7 @@
 package nlp
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"strings"
@@ -144,5 +145,36 @@ func TestSearchTerms(t *testing.T) {
 	q := a.SearchTerms("低保金 村支書")
 	if len(q) != 2 || q[0] != "低保金" || q[1] != "村支书" {
 		t.Errorf("query terms %v", q)
+	}
+}
+
+// Analyze reuses its scratch buffers from call to call; a result must not share any of
+// them, so one read earlier stays the same however many readings follow.
+func TestResultOutlivesLaterReadings(t *testing.T) {
+	a := testAnalyzer(t)
+	texts := []string{"我們村村支書王某把低保名額給了親戚，截留兩千元", "县住建局 张某某 吃拿卡要，\n办事要收三千多元好处费", "物业不修电梯"}
+	var first []*Result
+	var want []string
+	for _, s := range texts {
+		res, err := a.Analyze(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(res)
+		first = append(first, res)
+		want = append(want, string(b)+strings.Join(res.SearchTerms(), "|"))
+	}
+	for k := 0; k < 20; k++ {
+		for _, s := range []string{"鄉政府對隱患置之不理，拖了三個月", "局长公车私用，每周末开去钓鱼", strings.Repeat("派出所民警推诿扯皮。", 40)} {
+			if _, err := a.Analyze(s); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i, res := range first {
+		b, _ := json.Marshal(res)
+		if got := string(b) + strings.Join(res.SearchTerms(), "|"); got != want[i] {
+			t.Errorf("result %d changed after later readings:\n got %s\nwant %s", i, got, want[i])
+		}
 	}
 }
