@@ -56,16 +56,17 @@ func (c *classifier) classify(t *Text, f *docFeatures, matches []lexMatch, ws *w
 // the model leaned on most for the chosen one, so staff see why.
 func (c *classifier) evidence(t *Text, f *docFeatures, known []knownWord, matches []lexMatch, probs []float64, primary int) []Evidence {
 	var ev []Evidence
-	seen := map[[2]int]bool{}
+	var seenBuf [16][2]int // (start, category) already given; a text has a handful
+	seen := seenBuf[:0]
 	for _, m := range matches {
 		if m.cat != primary && probs[m.cat] < 0.05 {
 			continue
 		}
 		key := [2]int{m.start, m.cat}
-		if seen[key] {
+		if slices.Contains(seen, key) {
 			continue
 		}
-		seen[key] = true
+		seen = append(seen, key)
 		text, os, oe := t.quote(m.start, m.end)
 		ev = append(ev, Evidence{Category: c.lex.cats[m.cat].ID, Text: text, Source: "lexicon", Start: os, End: oe})
 	}

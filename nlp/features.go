@@ -25,9 +25,13 @@ type hashedWord struct {
 // extractFeatures reads the features of a text from its tokens and what the term scan
 // found, its words into ws's buffer when set.
 func extractFeatures(toks []Token, found termsFound, nCat int, ws *workspace) docFeatures {
-	f := docFeatures{toks: toks, pairs: found.pairs, lex: make([]float64, nCat)}
+	f := docFeatures{toks: toks, pairs: found.pairs}
 	if ws != nil {
 		f.words = ws.words[:0]
+		f.lex = append(ws.weight[:0], make([]float64, nCat)...)
+		ws.weight = f.lex
+	} else {
+		f.lex = make([]float64, nCat)
 	}
 	for i := range toks {
 		if r, _ := decodeRune(toks[i].Text, 0); isHan(r) {

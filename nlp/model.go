@@ -56,7 +56,13 @@ type knownWord struct {
 // nothing. It returns how many features were known, and appends the known words of two
 // or more characters to known.
 func (m *model) scores(f *docFeatures, out []float64, known []knownWord) (int, []knownWord) {
-	acc := make([]int64, m.nClass)
+	var accBuf [32]int64 // on the stack for any realistic number of categories
+	acc := accBuf[:0]
+	if m.nClass <= len(accBuf) {
+		acc = accBuf[:m.nClass]
+	} else {
+		acc = make([]int64, m.nClass)
+	}
 	features := 0
 	for _, w := range f.words {
 		r := m.features.find(wordKeyOf(w.hash))

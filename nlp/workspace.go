@@ -17,6 +17,7 @@ type workspace struct {
 	lex    []lexMatch
 	titles []titleMention
 	pairs  []uint64
+	weight []float64 // lexicon weight per category
 }
 
 // maxKeptRunes bounds the buffers a workspace keeps between readings, so that one very
