@@ -131,43 +131,55 @@ func (sr *signalReader) classifyNumber(norm string, n number) (typ string, end i
 		return 0, false
 	}
 	lastBig := strings.HasSuffix(norm[n.start:n.end], "万") || strings.HasSuffix(norm[n.start:n.end], "亿")
-	if l, ok := has("块钱", "元钱", "元", "块", "圆"); ok {
-		return SignalMoney, n.end + l, formatAmount(n.value, n.approx)
-	}
-	if l, ok := has("户", "名", "位", "家", "个人", "人", "口人"); ok {
-		if n.value >= sr.massMin {
-			return SignalMass, n.end + l, formatAmount(n.value, n.approx)
+	if r, _ := decodeRune(rest, 0); countWordStart(r) { // most numbers (一个, 一直) count nothing we read
+		if l, ok := has("块钱", "元钱", "元", "块", "圆"); ok {
+			return SignalMoney, n.end + l, formatAmount(n.value, n.approx)
 		}
-		return "", n.end, ""
-	}
-	if l, ok := has("年"); ok && n.value >= 1949 && n.value <= 2100 && !n.approx {
-		end = n.end + l
-		if m, ok := readNumber(norm, end); ok && strings.HasPrefix(norm[m.end:], "月") {
-			end = m.end + len("月")
+		if l, ok := has("户", "名", "位", "家", "个人", "人", "口人"); ok {
+			if n.value >= sr.massMin {
+				return SignalMass, n.end + l, formatAmount(n.value, n.approx)
+			}
+			return "", n.end, ""
+		}
+		if l, ok := has("年"); ok && n.value >= 1949 && n.value <= 2100 && !n.approx {
+			end = n.end + l
+			if m, ok := readNumber(norm, end); ok && strings.HasPrefix(norm[m.end:], "月") {
+				end = m.end + len("月")
+				if d, ok := readNumber(norm, end); ok && (strings.HasPrefix(norm[d.end:], "日") || strings.HasPrefix(norm[d.end:], "号")) {
+					end = d.end + len("日")
+				}
+			}
+			return SignalTime, end, "date"
+		}
+		if l, ok := has("月份", "月"); ok && n.value >= 1 && n.value <= 12 && !n.approx && !strings.HasPrefix(rest, "月以来") {
+			end = n.end + l
 			if d, ok := readNumber(norm, end); ok && (strings.HasPrefix(norm[d.end:], "日") || strings.HasPrefix(norm[d.end:], "号")) {
 				end = d.end + len("日")
 			}
+			return SignalTime, end, "date"
 		}
-		return SignalTime, end, "date"
-	}
-	if l, ok := has("月份", "月"); ok && n.value >= 1 && n.value <= 12 && !n.approx && !strings.HasPrefix(rest, "月以来") {
-		end = n.end + l
-		if d, ok := readNumber(norm, end); ok && (strings.HasPrefix(norm[d.end:], "日") || strings.HasPrefix(norm[d.end:], "号")) {
-			end = d.end + len("日")
+		if l, ok := has("个多月", "个月", "多个月", "天", "年多", "年", "周", "个星期", "星期", "小时", "多小时", "分钟"); ok {
+			return SignalTime, n.end + l, "duration"
 		}
-		return SignalTime, end, "date"
-	}
-	if l, ok := has("个多月", "个月", "多个月", "天", "年多", "年", "周", "个星期", "星期", "小时", "多小时", "分钟"); ok {
-		return SignalTime, n.end + l, "duration"
-	}
-	if l, ok := has("日", "号"); ok && n.value >= 1 && n.value <= 31 && !n.approx {
-		return SignalTime, n.end + l, "date"
+		if l, ok := has("日", "号"); ok && n.value >= 1 && n.value <= 31 && !n.approx {
+			return SignalTime, n.end + l, "date"
+		}
 	}
 	if lastBig && n.value >= 1e4 {
 		// 收了三十万: an amount in 万 with no unit after it is money in complaints.
 		return SignalMoney, n.end, formatAmount(n.value, n.approx)
 	}
 	return "", n.end, ""
+}
+
+// countWordStart: the first characters of the words classifyNumber looks for after a
+// number; a word added there must have its first character here.
+func countWordStart(r rune) bool {
+	switch r {
+	case '块', '元', '圆', '户', '名', '位', '家', '个', '人', '口', '年', '月', '多', '天', '周', '星', '小', '分', '日', '号':
+		return true
+	}
+	return false
 }
 
 // hasSignal reports whether any signal of the given types is present.
