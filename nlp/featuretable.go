@@ -7,9 +7,9 @@ import "math/bits"
 // large dictionary through the CPU caches, so each lookup is likely a trip to main
 // memory; the frozen table is laid out to need few of them:
 //   - a 32 KB bit filter answers most absent keys (about two thirds of lookups);
-//   - an open-addressing index of 4-byte row numbers, small enough to stay cached;
-//   - each row holds its own key next to its log-likelihoods, 16 bits each (steps of
-//     1/512 nat, far finer than any decision needs), so a hit reads one place.
+//   - an open-addressing index holds each key with its row number;
+//   - a row is its log-likelihoods, 16 bits each (steps of 1/512 nat, far finer than any
+//     decision needs), padded to 32 bytes so that it never straddles two cache lines.
 type featureTable struct {
 	width int
 
@@ -18,17 +18,22 @@ type featureTable struct {
 	rows   []float32
 
 	// After freeze.
-	filter []uint64 // bit per (mixed key >> filterShift): clear means absent
-	index  []int32  // row+1 by mixed key, linear probing; 0 marks an empty slot
+	filter []uint64      // bit per (mixed key >> filterShift): clear means absent
+	slots  []featureSlot // by mixed key, linear probing
 	mask   uint64
-	packed []int16 // per row: the key in 4 int16s, then width log-likelihoods
+	stride int     // int16s per packed row: width rounded up to a multiple of 16
+	packed []int16 // log-likelihoods by row
+}
+
+type featureSlot struct {
+	key uint64
+	row int32 // row+1; 0 marks an empty slot
 }
 
 const (
 	logScale    = 512
 	filterBits  = 18 // 2^18 bits = 32 KB; about 4 % false positives at 12,000 features
 	filterShift = 64 - filterBits
-	keyWords    = 4 // int16s holding a row's key
 )
 
 func newFeatureTable(width int) *featureTable {
@@ -57,33 +62,29 @@ func (t *featureTable) add(k uint64, c int) {
 // freeze turns every row into log-likelihoods with f, packs them into 16 bits and builds
 // the lookup structures.
 func (t *featureTable) freeze(f func(row []float32)) {
-	stride := keyWords + t.width
+	t.stride = (t.width + 15) &^ 15
 	n := 1 << bits.Len(uint(len(t.counts)*3/2)) // load factor ≤ 2/3
 	t.filter = make([]uint64, 1<<filterBits/64)
-	t.index = make([]int32, n)
+	t.slots = make([]featureSlot, n)
 	t.mask = uint64(n - 1)
-	t.packed = make([]int16, len(t.counts)*stride)
+	t.packed = make([]int16, len(t.counts)*t.stride)
 	for k, r := range t.counts {
 		row := t.rows[int(r)*t.width : int(r+1)*t.width]
 		f(row)
-		out := t.packed[int(r)*stride : int(r+1)*stride]
-		for w := 0; w < keyWords; w++ {
-			out[w] = int16(uint16(k >> (16 * w)))
-		}
 		for c, v := range row {
 			q := v * logScale
 			if q < -32768 {
 				q = -32768
 			}
-			out[keyWords+c] = int16(q)
+			t.packed[int(r)*t.stride+c] = int16(q)
 		}
 		h := mix(k)
 		t.filter[h>>filterShift/64] |= 1 << (h >> filterShift % 64)
 		i := h & t.mask
-		for t.index[i] != 0 {
+		for t.slots[i].row != 0 {
 			i = (i + 1) & t.mask
 		}
-		t.index[i] = r + 1
+		t.slots[i] = featureSlot{k, r + 1}
 	}
 	t.counts, t.rows = nil, nil
 }
@@ -95,26 +96,19 @@ func (t *featureTable) find(k uint64) int32 {
 		return -1
 	}
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
-		r := t.index[i]
-		if r == 0 {
+		s := &t.slots[i]
+		if s.row == 0 {
 			return -1
 		}
-		if t.keyOf(r-1) == k {
-			return r - 1
+		if s.key == k {
+			return s.row - 1
 		}
 	}
 }
 
-// keyOf reads the key stored at the front of row r.
-func (t *featureTable) keyOf(r int32) uint64 {
-	row := t.packed[int(r)*(keyWords+t.width):]
-	return uint64(uint16(row[0])) | uint64(uint16(row[1]))<<16 | uint64(uint16(row[2]))<<32 | uint64(uint16(row[3]))<<48
-}
-
 // row returns the log-likelihoods of row r.
 func (t *featureTable) row(r int32) []int16 {
-	stride := keyWords + t.width
-	return t.packed[int(r)*stride+keyWords : int(r+1)*stride]
+	return t.packed[int(r)*t.stride : int(r)*t.stride+t.width]
 }
 
 // Feature keys: words by FNV-1a of their text, pairs of characters by their two runes.
