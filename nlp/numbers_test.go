@@ -44,3 +44,11 @@ func TestFormatAmount(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestMayStartNumberMatchesItsDefinition(t *testing.T) {
+	for r := rune(0); r <= 0x10FFFF; r++ {
+		if got, want := mayStartNumber(r), isNumeralRune(r) || r == '上'; got != want {
+			t.Fatalf("mayStartNumber(%U) = %v, want %v", r, got, want)
+		}
+	}
+}
