@@ -279,7 +279,7 @@ func (sr *subjectReader) unitInTitle(norm string, toks []Token, title titleMenti
 		i := tokenEndingAt(toks, title.start)
 		start := -1
 		for ; i >= 0; i-- {
-			ok, _ := sr.isUnitPart(toks[i], Token{Text: string(first)})
+			ok, _ := sr.isUnitPart(&toks[i], &Token{Text: string(first)})
 			if !ok {
 				break
 			}
@@ -355,17 +355,17 @@ func (h termHit) textOf(sr *subjectReader) string { return sr.titleInfo[h.cat].t
 func (sr *subjectReader) findUnits(norm string, toks []Token) []unitMention {
 	var out []unitMention
 	for j := 0; j < len(toks); j++ {
-		if !sr.isUnitEnd(toks[j]) && !sr.isStemUnit(norm, toks[j]) {
+		if !sr.isUnitEnd(&toks[j]) && !sr.isStemUnit(norm, &toks[j]) {
 			continue
 		}
 		// A unit followed directly by more unit words (县政府 办公室) ends later.
 		end := j
-		for end+1 < len(toks) && sr.isUnitEnd(toks[end+1]) && isSuffixOnly(sr, toks[end+1].Text) {
+		for end+1 < len(toks) && sr.isUnitEnd(&toks[end+1]) && isSuffixOnly(sr, toks[end+1].Text) {
 			end++
 		}
 		i, singles := j, 0
 		for i > 0 && toks[end].End-toks[i-1].Start <= 36 {
-			ok, single := sr.isUnitPart(toks[i-1], toks[i])
+			ok, single := sr.isUnitPart(&toks[i-1], &toks[i])
 			if !ok || single && singles == 2 {
 				break
 			}
@@ -396,7 +396,7 @@ func (sr *subjectReader) findUnits(norm string, toks []Token) []unitMention {
 }
 
 // isStemUnit: a department as people name it, 环保那边 or 医保窗口.
-func (sr *subjectReader) isStemUnit(norm string, t Token) bool {
+func (sr *subjectReader) isStemUnit(norm string, t *Token) bool {
 	if r, _ := decodeRune(t.Text, 0); !sr.stemStart.has(r) || !sr.stems[t.Text] {
 		return false
 	}
@@ -447,7 +447,7 @@ var notUnitWord = map[string]bool{
 	"排队": true, "插队": true, "全部": true, "内部": true, "外部": true, "干部": true, "局部": true,
 }
 
-func (sr *subjectReader) isUnitEnd(t Token) bool {
+func (sr *subjectReader) isUnitEnd(t *Token) bool {
 	if t.Pos == "nt" {
 		return !notUnitWord[t.Text]
 	}
@@ -466,7 +466,7 @@ func (sr *subjectReader) isUnitEnd(t Token) bool {
 
 // isUnitPart: may tok, standing left of next, belong to the same unit name? single
 // reports a one-character word (县 文 旅 局), of which a name takes at most two.
-func (sr *subjectReader) isUnitPart(tok, next Token) (ok, single bool) {
+func (sr *subjectReader) isUnitPart(tok, next *Token) (ok, single bool) {
 	if sr.isNotLevel(tok.Text) || nonUnitNoun[tok.Text] {
 		return false, false
 	}
