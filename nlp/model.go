@@ -57,7 +57,7 @@ type knownWord struct {
 // or more characters to known.
 func (m *model) scores(f *docFeatures, out []float64, known []knownWord) (int, []knownWord) {
 	var accBuf [32]int64 // on the stack for any realistic number of categories
-	acc := accBuf[:0]
+	var acc []int64
 	if m.nClass <= len(accBuf) {
 		acc = accBuf[:m.nClass]
 	} else {
