@@ -67,7 +67,10 @@ const glueRunes = "所局站院办队委厅处科社"
 // name (派出所, 信用社), so the unit survives segmentation.
 func (s *segmenter) unglue(toks []Token, text string) []Token {
 	for i := 1; i < len(toks); i++ {
-		t := toks[i]
+		t := &toks[i]
+		if len(t.Text) <= 3 { // a glue character is three bytes and needs more after it
+			continue
+		}
 		c, size := decodeRune(t.Text, 0)
 		if size == len(t.Text) || !s.glue.has(c) {
 			continue
