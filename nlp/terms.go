@@ -32,6 +32,24 @@ type termFinder struct {
 	first     []uint64
 	rootBlock []uint16 // first characters before each 64-rune block
 	rootChild []int32  // by rank
+	rootEnds  []uint8  // by rank: the ends of rootChild, so one-character steps stay here
+
+	// second has a bit for each (first, second character) hash of the terms longer
+	// than one character: most walks end at their second character, and the bit says
+	// so without the node tables.
+	second []uint64
+}
+
+const secondBits = 16 // 8 KB
+
+func secondHash(r1, r2 rune) uint32 {
+	return (uint32(r1)*0x9E3779B1 + uint32(r2)*0x85EBCA77) >> (32 - secondBits)
+}
+
+// maySecond: could a term start with r1 r2?
+func (f *termFinder) maySecond(r1, r2 rune) bool {
+	h := secondHash(r1, r2)
+	return f.second[h/64]&(1<<(h%64)) != 0
 }
 
 type termNode struct {
@@ -63,30 +81,43 @@ func newTermFinder(dicts [numDicts]*runeTrie) *termFinder {
 		}
 	}
 	if f.first != nil {
-		block, children := make([]uint16, len(f.first)), []int32{}
+		block, children, ends := make([]uint16, len(f.first)), []int32{}, []uint8{}
 		for b, w := range f.first {
 			block[b] = uint16(len(children))
 			for ; w != 0; w &= w - 1 {
 				child, _ := f.edgeTo(0, rune(b*64+bits.TrailingZeros64(w)))
-				children = append(children, child)
+				children, ends = append(children, child), append(ends, f.nodes[child].ends)
 			}
 		}
-		f.rootBlock, f.rootChild = block, children
+		f.rootBlock, f.rootChild, f.rootEnds = block, children, ends
+	}
+	f.second = make([]uint64, 1<<secondBits/64)
+	root := f.nodes[0]
+	for _, e1 := range f.edges[root.edges : root.edges+uint32(root.count)] {
+		n := f.nodes[e1.child]
+		for _, e2 := range f.edges[n.edges : n.edges+uint32(n.count)] {
+			h := secondHash(e1.r, e2.r)
+			f.second[h/64] |= 1 << (h % 64)
+		}
 	}
 	return f
 }
 
 // root follows the edge labelled r out of the root: for a character in the BMP, a bit
 // test and a rank; most characters of a text start no term and stop at the bit.
-func (f *termFinder) root(r rune) (int32, bool) {
+func (f *termFinder) root(r rune) (node int32, ends uint8, ok bool) {
 	if f.rootChild == nil || r >= 0x10000 {
-		return f.edgeTo(0, r)
+		if node, ok = f.edgeTo(0, r); ok {
+			ends = f.nodes[node].ends
+		}
+		return node, ends, ok
 	}
 	w, bit := f.first[r/64], uint64(1)<<(r%64)
 	if w&bit == 0 {
-		return 0, false
+		return 0, 0, false
 	}
-	return f.rootChild[int(f.rootBlock[r/64])+bits.OnesCount64(w&(bit-1))], true
+	k := int(f.rootBlock[r/64]) + bits.OnesCount64(w&(bit-1))
+	return f.rootChild[k], f.rootEnds[k], true
 }
 
 // edgeTo follows the edge labelled r out of node, searching its sorted edges.
@@ -130,9 +161,9 @@ func (f *termFinder) scan(s string, pairs []uint64, match func(d int, hits []ter
 			continue
 		}
 		var seen uint8 // dictionaries with a term starting at i
-		if node, ok := f.root(r); ok {
-			for j := i + size; ; {
-				if e := f.nodes[node].ends; e != 0 {
+		if node, e, ok := f.root(r); ok {
+			for j, depth := i+size, 1; ; depth++ {
+				if e != 0 {
 					seen |= e
 					for d := range lastNode {
 						if e&(1<<d) != 0 {
@@ -143,11 +174,14 @@ func (f *termFinder) scan(s string, pairs []uint64, match func(d int, hits []ter
 				if j == len(s) {
 					break
 				}
-				r, size := decodeRune(s, j)
-				if node, ok = f.edgeTo(node, r); !ok {
+				r2, size := decodeRune(s, j)
+				if depth == 1 && !f.maySecond(r, r2) {
 					break
 				}
-				j += size
+				if node, ok = f.edgeTo(node, r2); !ok {
+					break
+				}
+				e, j = f.nodes[node].ends, j+size
 			}
 		}
 		// A reading at or before i that finds nothing here simply stays active.
