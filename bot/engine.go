@@ -231,9 +231,9 @@ func (e *Engine) describe(s *Session, text string) *Reply {
 			s.Identity = "anonymous"
 		}
 	}
-	if res.Category == "out_of_scope" && !s.OutOfScope {
+	if !res.Scope.InScope && !s.OutOfScope {
 		s.Stage = stageOutOfScope
-		return ask(msg("out_of_scope"), "仍要提交", "重新开始")
+		return ask(outOfScope(res.Scope.Transfer), "仍要提交", "重新开始")
 	}
 	return e.next(s)
 }
@@ -423,6 +423,18 @@ func known(v string) string {
 }
 
 func msg(key string) string { return catalogue[key] }
+
+// outOfScope tells the citizen where the matter belongs instead.
+func outOfScope(t *nlp.Transfer) string {
+	name, phone := "12345政务服务便民热线", ""
+	if t != nil {
+		name = t.Name
+		if t.Contact != "" && !strings.Contains(t.Name, t.Contact) {
+			phone = fmt.Sprintf(msg("transfer_phone"), t.Contact)
+		}
+	}
+	return fmt.Sprintf(msg("out_of_scope"), name, phone)
+}
 
 func say(texts ...string) *Reply {
 	r := &Reply{}

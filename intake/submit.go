@@ -93,7 +93,9 @@ func (in *Intake) Submit(ctx context.Context, r Report) (*Receipt, error) {
 		return nil, err
 	}
 	decision := in.analyzer.Router().Route(nlp.RouteInput{Category: res.Category, Rank: res.Subject.Rank,
-		Signals: res.Signals, Reports: 1 + earlier})
+		Signals: res.Signals, Reports: 1 + earlier, Transfer: res.Scope.Transfer})
+	// The stored analysis carries the route the ticket actually took.
+	res.Route, res.Mode, res.Rule = decision, decision.Mode, decision.Rule
 	analysis, err := json.Marshal(res)
 	if err != nil {
 		return nil, fmt.Errorf("encode analysis: %w", err)
@@ -144,7 +146,7 @@ const maxAttachments = 20
 // namedSubject lays what the reporter named over what was read from the text; the rank
 // follows the post and unit that result.
 func (in *Intake) namedSubject(read, named nlp.Subject) nlp.Subject {
-	if named == (nlp.Subject{}) {
+	if named.Name == "" && named.Position == "" && named.Unit == "" {
 		return read
 	}
 	out := read

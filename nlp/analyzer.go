@@ -7,13 +7,14 @@ import (
 
 // Options replaces built-in data. Zero values keep the defaults embedded in the binary.
 type Options struct {
-	UserDict string    // extra dictionary lines ("word freq tag"), loaded before ours
-	Lexicon  []byte    // lexicon.yaml
-	Subjects []byte    // subjects.yaml
-	Routing  []byte    // routing.yaml
-	Signals  []byte    // signals.yaml
-	Corpus   []Example // replaces the training corpus
-	Extra    []Example // added to the corpus (e.g. staff corrections)
+	UserDict  string    // extra dictionary lines ("word freq tag"), loaded before ours
+	Lexicon   []byte    // lexicon.yaml
+	Subjects  []byte    // subjects.yaml
+	Routing   []byte    // routing.yaml
+	Signals   []byte    // signals.yaml
+	Transfers []byte    // transfers.yaml
+	Corpus    []Example // replaces the training corpus
+	Extra     []Example // added to the corpus (e.g. staff corrections)
 }
 
 // Analyzer is the loaded pipeline. Build one with New and share it: it is read-only.
@@ -25,6 +26,7 @@ type Analyzer struct {
 	subjects *subjectReader
 	signals  *signalReader
 	router   *Router
+	transfer *transferReader
 	terms    *termFinder // lexicon, posts and signal phrases in one trie
 	scratch  *workspacePool
 }
@@ -32,6 +34,7 @@ type Analyzer struct {
 // Result is the understanding of one complaint.
 type Result struct {
 	Category    string             `json:"category"`
+	Scope       Scope              `json:"scope"`
 	Scores      map[string]float64 `json:"scores"`
 	Evidence    []Evidence         `json:"evidence"`
 	Mode        string             `json:"mode"`
@@ -86,6 +89,10 @@ func New(opts Options) (*Analyzer, error) {
 	if err != nil {
 		return nil, err
 	}
+	transfer, err := newTransferReader(pick(opts.Transfers, defaultTransfers))
+	if err != nil {
+		return nil, err
+	}
 	router, err := newRouter(pick(opts.Routing, defaultRouting), subjects, lex.index)
 	if err != nil {
 		return nil, err
@@ -101,6 +108,7 @@ func New(opts Options) (*Analyzer, error) {
 		subjects: subjects,
 		signals:  signals,
 		router:   router,
+		transfer: transfer,
 		scratch:  newWorkspacePool(),
 		terms:    newTermFinder([numDicts]*runeTrie{dictLexicon: &lex.trie, dictTitles: &subjects.titles, dictSignals: &signals.phrases}),
 	}
@@ -130,11 +138,15 @@ func (a *Analyzer) train(corpus []Example, cfg trainConfig) (*model, error) {
 		if !ok {
 			return nil, fmt.Errorf("training example %d: unknown category %q", i+1, ex.Category)
 		}
-		t := a.norm.Normalize(ex.Text)
+		t := a.norm.Normalize(callerWords(ex.Text))
 		docs[i] = extractFeatures(a.seg.Cut(t.Norm), a.findTerms(t, nil), len(a.lex.cats), nil)
 		labels[i] = c
 	}
-	return trainModel(docs, labels, len(a.lex.cats), cfg)
+	oos, ok := a.lex.index[OutOfScope]
+	if !ok {
+		return nil, fmt.Errorf("lexicon has no %s category", OutOfScope)
+	}
+	return trainModel(docs, labels, len(a.lex.cats), oos, cfg)
 }
 
 // Categories lists the conduct categories in the lexicon's order.
@@ -155,7 +167,7 @@ func (a *Analyzer) Analyze(text string) (*Result, error) {
 	}
 	ws := a.scratch.get()
 	defer a.scratch.put(ws)
-	t := a.norm.normalize(text, ws)
+	t := a.norm.normalize(callerWords(text), ws)
 	if t.Norm == "" { // normalisation trims spaces, so blank input ends up empty
 		return nil, ErrNoText
 	}
@@ -167,6 +179,7 @@ func (a *Analyzer) Analyze(text string) (*Result, error) {
 
 	res := &Result{
 		Category: a.lex.cats[c.primary].ID,
+		Scope:    c.scope,
 		Scores:   make(map[string]float64, len(c.probs)),
 		Evidence: c.evidence,
 		Subject:  a.subjects.read(t, toks, found.titles, conductSpans(found.lex)),
@@ -174,11 +187,14 @@ func (a *Analyzer) Analyze(text string) (*Result, error) {
 		norm:     t.Norm,
 		words:    f.searchWords(),
 	}
+	if !res.Scope.InScope {
+		res.Scope.Transfer = a.transfer.pick(t)
+	}
 	for i, p := range c.probs {
 		res.Scores[a.lex.cats[i].ID] = round4(p)
 	}
 	res.Fingerprint = simhash(&f)
-	res.Route = a.router.Route(RouteInput{Category: res.Category, Rank: res.Subject.Rank, Signals: res.Signals, Reports: 1})
+	res.Route = a.router.Route(RouteInput{Category: res.Category, Rank: res.Subject.Rank, Signals: res.Signals, Reports: 1, Transfer: res.Scope.Transfer})
 	res.Mode, res.Rule = res.Route.Mode, res.Route.Rule
 	return res, nil
 }

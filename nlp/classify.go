@@ -27,6 +27,7 @@ type classification struct {
 	primary  int
 	probs    []float64
 	evidence []Evidence
+	scope    Scope
 }
 
 type scored struct {
@@ -41,16 +42,65 @@ const (
 
 func (c *classifier) classify(t *Text, f *docFeatures, matches []lexMatch, ws *workspace) classification {
 	probs := make([]float64, len(c.lex.cats))
-	known := c.model.probabilities(f, probs, ws.known[:0])
+	inScope, known := c.model.probabilities(f, probs, ws.known[:0])
 	ws.known = known
-	primary := 0
-	for i, p := range probs {
-		if p > probs[primary] {
+	oos := c.model.oos
+	// The gate decides whether; the category model decides which misconduct. The
+	// misconduct scores share the gate's probability, out_of_scope takes the rest.
+	rest := 1 - probs[oos]
+	primary := -1
+	for i := range probs {
+		if i == oos {
+			continue
+		}
+		if rest > 0 {
+			probs[i] *= inScope / rest
+		}
+		if primary < 0 || probs[i] > probs[primary] {
 			primary = i
 		}
 	}
-	return classification{primary: primary, probs: probs, evidence: c.evidence(t, f, known, matches, probs, primary)}
+	probs[oos] = 1 - inScope
+	in := inScope >= gateThreshold
+	if !in {
+		primary = oos
+	}
+	return classification{
+		primary:  primary,
+		probs:    probs,
+		evidence: c.evidence(t, f, known, matches, probs, primary),
+		scope:    Scope{InScope: in, Score: round4(inScope), Evidence: c.scopeEvidence(t, f, known, in)},
+	}
 }
+
+// gateThreshold: the gate's probability at or above which a text is in scope.
+const gateThreshold = 0.5
+
+// scopeEvidence lists the words that pushed the gate hardest towards its decision.
+func (c *classifier) scopeEvidence(t *Text, f *docFeatures, known []knownWord, in bool) []Evidence {
+	sign := float32(1)
+	label := "in_scope"
+	if !in {
+		sign, label = -1, OutOfScope
+	}
+	var cands []scored
+	for _, k := range known {
+		tok := f.toks[k.tok]
+		if w := sign * float32(k.row[len(k.row)-1]) / logScale; w > minGateWeight && !hasWord(cands, tok.Text) {
+			cands = append(cands, scored{tok, w})
+		}
+	}
+	slices.SortStableFunc(cands, func(a, b scored) int { return cmp.Compare(b.w, a.w) })
+	var ev []Evidence
+	for _, s := range cands[:min(len(cands), maxModelEvidence)] {
+		text, os, oe := t.quote(s.tok.Start, s.tok.End)
+		ev = append(ev, Evidence{Category: label, Text: text, Source: "model", Start: os, End: oe})
+	}
+	return ev
+}
+
+// minGateWeight: a word weaker than this in the gate explains nothing to a reader.
+const minGateWeight = 0.05
 
 // evidence lists the lexicon words found for the likelier categories, then the words
 // the model leaned on most for the chosen one, so staff see why.

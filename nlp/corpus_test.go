@@ -48,40 +48,74 @@ func TestEmbeddedCorpus(t *testing.T) {
 	}
 }
 
-// The evaluation file measures us; none of its texts may be in the training corpus.
+// The evaluation files measure us; none of their texts may be in the training corpus.
 // Any shared run of 12 characters counts as copying.
-func TestCorpusSharesNothingWithEvaluationFile(t *testing.T) {
-	f, err := os.Open(filepath.Join("..", "..", "shared", "eval", "dev.jsonl"))
-	if err != nil {
-		t.Skipf("no evaluation file here: %v", err)
-	}
-	defer f.Close()
+func TestCorpusSharesNothingWithEvaluationFiles(t *testing.T) {
 	corpus, err := ParseCorpus(defaultCorpus)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const run = 12
+	for _, name := range []string{"dev.jsonl", "real-dev.jsonl"} {
+		t.Run(name, func(t *testing.T) {
+			grams := evalGrams(t, filepath.Join("..", "..", "shared", "eval", name))
+			for i, ex := range corpus {
+				if g, ok := sharedRun(ex.Text, grams); ok {
+					t.Errorf("corpus example %d shares %q with %s", i+1, g, name)
+				}
+			}
+		})
+	}
+}
+
+const copyRun = 12
+
+// evalGrams collects every run of copyRun characters of an evaluation file's texts.
+func evalGrams(t *testing.T, path string) map[string]bool {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Skipf("no evaluation file here: %v", err)
+	}
+	defer f.Close()
 	grams := map[string]bool{}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		var line struct{ Text string }
-		if json.Unmarshal(sc.Bytes(), &line) != nil {
-			continue
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Fatalf("%s: %v", path, err)
 		}
 		r := []rune(line.Text)
-		for i := 0; i+run <= len(r); i++ {
-			grams[string(r[i:i+run])] = true
+		for i := 0; i+copyRun <= len(r); i++ {
+			grams[string(r[i:i+copyRun])] = true
 		}
 	}
-	for i, ex := range corpus {
-		r := []rune(ex.Text)
-		for j := 0; j+run <= len(r); j++ {
-			if grams[string(r[j:j+run])] {
-				t.Errorf("corpus example %d shares %q with the evaluation file", i+1, string(r[j:j+run]))
-				break
-			}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if len(grams) == 0 {
+		t.Fatalf("%s holds no text", path)
+	}
+	return grams
+}
+
+// sharedRun finds a run of copyRun characters of text that is in grams.
+func sharedRun(text string, grams map[string]bool) (string, bool) {
+	r := []rune(text)
+	for j := 0; j+copyRun <= len(r); j++ {
+		if g := string(r[j : j+copyRun]); grams[g] {
+			return g, true
 		}
+	}
+	return "", false
+}
+
+func TestSharedRunFindsACopy(t *testing.T) {
+	grams := map[string]bool{"一二三四五六七八九十甲乙": true}
+	if _, ok := sharedRun("前面一二三四五六七八九十甲乙后面", grams); !ok {
+		t.Error("a copied run was not found")
+	}
+	if _, ok := sharedRun("一二三四五六七八九十甲", grams); ok {
+		t.Error("11 characters counted as a copy")
 	}
 }
 

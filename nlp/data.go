@@ -3,9 +3,10 @@ package nlp
 import (
 	"bytes"
 	"compress/gzip"
-	_ "embed"
+	"embed"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -28,11 +29,37 @@ var (
 	defaultSubjects []byte
 	//go:embed data/routing.yaml
 	defaultRouting []byte
+	//go:embed data/transfers.yaml
+	defaultTransfers []byte
 	//go:embed data/signals.yaml
 	defaultSignals []byte
-	//go:embed data/corpus.tsv
-	defaultCorpus string
+	// The corpus is one file per style of writing (message boards, transcripts, letters,
+	// SMS …), read in name order as one.
+	//go:embed data/corpus/*.tsv
+	corpusFiles   embed.FS
+	defaultCorpus = mustJoinCorpus(corpusFiles)
 )
+
+// mustJoinCorpus concatenates the embedded corpus files; they are part of the binary, so
+// failing to read one is a build defect, not a runtime condition.
+func mustJoinCorpus(fsys embed.FS) string {
+	entries, err := fs.ReadDir(fsys, "data/corpus")
+	if err != nil {
+		panic(err)
+	}
+	var b strings.Builder
+	for _, e := range entries { // ReadDir sorts by name
+		data, err := fs.ReadFile(fsys, "data/corpus/"+e.Name())
+		if err != nil {
+			panic(err)
+		}
+		b.Write(data)
+		if len(data) > 0 && data[len(data)-1] != '\n' {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
 
 // gseDict unpacks the embedded dictionary.
 func gseDict() (string, error) {

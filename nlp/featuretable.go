@@ -61,7 +61,7 @@ func (t *featureTable) add(k uint64, c int) {
 
 // freeze turns every row into log-likelihoods with f, packs them into 16 bits and builds
 // the lookup structures.
-func (t *featureTable) freeze(f func(row []float32)) {
+func (t *featureTable) freeze(f func(key uint64, row []float32)) {
 	t.stride = (t.width + 15) &^ 15
 	n := 1 << bits.Len(uint(len(t.counts)*3/2)) // load factor ≤ 2/3
 	t.filter = make([]uint64, 1<<filterBits/64)
@@ -70,12 +70,10 @@ func (t *featureTable) freeze(f func(row []float32)) {
 	t.packed = make([]int16, len(t.counts)*t.stride)
 	for k, r := range t.counts {
 		row := t.rows[int(r)*t.width : int(r+1)*t.width]
-		f(row)
+		f(k, row)
 		for c, v := range row {
 			q := v * logScale
-			if q < -32768 {
-				q = -32768
-			}
+			q = min(max(q, -32768), 32767)
 			t.packed[int(r)*t.stride+c] = int16(q)
 		}
 		h := mix(k)

@@ -23,6 +23,7 @@ type lexicon struct {
 	cats  []Category
 	index map[string]int // category id -> position in cats
 	trie  runeTrie
+	deed  []bool // by category: its words name deeds a negator can deny (negation.go)
 }
 
 type lexMatch struct {
@@ -48,6 +49,7 @@ func newLexicon(data []byte) (*lexicon, error) {
 		}
 		lx.index[c.ID] = i
 		lx.cats = append(lx.cats, Category{ID: c.ID, Name: c.Name})
+		lx.deed = append(lx.deed, deedCategories[c.ID])
 		for term, w := range c.Terms {
 			if term == "" || w <= 0 {
 				return nil, fmt.Errorf("lexicon: %s: term %q needs a positive weight", c.ID, term)

@@ -12,8 +12,10 @@ import (
 // can be shown as evidence.
 type model struct {
 	nClass    int
-	features  *featureTable // wordKey / pairKey -> log P(feature | class) per class
+	oos       int           // the out_of_scope class, which the gate separates from the rest
+	features  *featureTable // wordKey / pairKey -> log P(feature | class) per class, then the gate's weight
 	lexWeight float64
+	gate      gateParams
 }
 
 type trainConfig struct {
@@ -23,11 +25,12 @@ type trainConfig struct {
 
 var defaultTrainConfig = trainConfig{alpha: 0.5, lexWeight: 3}
 
-func trainModel(docs []docFeatures, labels []int, nClass int, cfg trainConfig) (*model, error) {
+func trainModel(docs []docFeatures, labels []int, nClass, oos int, cfg trainConfig) (*model, error) {
 	if nClass == 0 {
 		return nil, fmt.Errorf("no categories")
 	}
-	m := &model{nClass: nClass, features: newFeatureTable(nClass), lexWeight: cfg.lexWeight}
+	gateW, gate := trainGate(docs, labels, oos, defaultGateConfig)
+	m := &model{nClass: nClass, oos: oos, features: newFeatureTable(nClass + 1), lexWeight: cfg.lexWeight, gate: gate}
 	total := make([]float64, nClass)
 	for d := range docs {
 		c := labels[d]
@@ -37,10 +40,11 @@ func trainModel(docs []docFeatures, labels []int, nClass int, cfg trainConfig) (
 		})
 	}
 	vocab := float64(len(m.features.counts))
-	m.features.freeze(func(row []float32) {
-		for c := range row {
+	m.features.freeze(func(key uint64, row []float32) {
+		for c := range row[:nClass] {
 			row[c] = float32(math.Log((float64(row[c]) + cfg.alpha) / (total[c] + cfg.alpha*vocab)))
 		}
+		row[nClass] = float32(gateW[key])
 	})
 	return m, nil
 }
@@ -52,16 +56,17 @@ type knownWord struct {
 	row []int16
 }
 
-// scores writes the per-class log score of a document into out; unknown features say
-// nothing. It returns how many features were known, and appends the known words of two
-// or more characters to known.
-func (m *model) scores(f *docFeatures, out []float64, known []knownWord) (int, []knownWord) {
+// scores writes the per-class log score of a document into out and returns the gate's
+// probability that the text is in scope; unknown features say nothing. It returns how
+// many features were known, and appends the known words of two or more characters to
+// known.
+func (m *model) scores(f *docFeatures, out []float64, known []knownWord) (int, float64, []knownWord) {
 	var accBuf [32]int64 // on the stack for any realistic number of categories
 	var acc []int64
-	if m.nClass <= len(accBuf) {
-		acc = accBuf[:m.nClass]
+	if m.nClass < len(accBuf) {
+		acc = accBuf[:m.nClass+1]
 	} else {
-		acc = make([]int64, m.nClass)
+		acc = make([]int64, m.nClass+1)
 	}
 	features := 0
 	for _, w := range f.words {
@@ -89,14 +94,18 @@ func (m *model) scores(f *docFeatures, out []float64, known []knownWord) (int, [
 	for c := range out {
 		out[c] = float64(acc[c])/logScale + m.lexWeight*math.Log1p(f.lex[c])
 	}
-	return features, known
+	all := len(f.words) + len(f.pairs)
+	lexIn, lexOut := gateLex(f.lex, m.oos)
+	z := m.gate.bias + m.gate.lexIn*lexIn + m.gate.lexOut*lexOut +
+		float64(acc[m.nClass])/logScale/math.Max(1, math.Sqrt(float64(all)))
+	return features, sigmoid(z), known
 }
 
 // probabilities turns scores into a distribution. Naive Bayes sums are overconfident
 // on long texts, so they are tempered by the square root of the number of features
 // seen: the ranking is unchanged, the numbers become readable.
-func (m *model) probabilities(f *docFeatures, out []float64, known []knownWord) []knownWord {
-	n, known := m.scores(f, out, known)
+func (m *model) probabilities(f *docFeatures, out []float64, known []knownWord) (float64, []knownWord) {
+	n, inScope, known := m.scores(f, out, known)
 	temp := math.Max(1, math.Sqrt(float64(n)))
 	max := math.Inf(-1)
 	for _, x := range out {
@@ -110,12 +119,13 @@ func (m *model) probabilities(f *docFeatures, out []float64, known []knownWord) 
 	for c := range out {
 		out[c] /= sum
 	}
-	return known
+	return inScope, known
 }
 
 // rowWeight is how much more likely a word (by its row) is under class than on average
 // over the classes, in nats.
 func rowWeight(row []int16, class int) float32 {
+	row = row[:len(row)-1] // the gate's column
 	var sum int
 	for _, v := range row {
 		sum += int(v)

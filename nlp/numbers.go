@@ -109,6 +109,15 @@ func readNumber(s string, i int) (number, bool) {
 			i = j
 			continue
 		case cnDigit(r) > 0 || r == '零' || r == '〇':
+			// 四五个人, 三四十户: two neighbouring digits are a range, not 45; the larger
+			// bounds it.
+			if hasDigit && cnDigit(r) == digit+1 && digit > 0 && digit < 10 && i > start && precededByCnDigit(s, i) {
+				if next, _ := decodeRune(s[i+size:], 0); cnDigit(next) == 0 && next != '零' && next != '〇' {
+					digit, approx = cnDigit(r), true
+					i += size
+					continue
+				}
+			}
 			if hasDigit {
 				digit = digit*10 + cnDigit(r) // 二零二六 (a year), 一百零五
 			} else {
@@ -156,6 +165,12 @@ done:
 		return number{}, false
 	}
 	return number{value: v, approx: approx, start: start, end: i}, true
+}
+
+// precededByCnDigit: the character before byte i of s is a Chinese digit.
+func precededByCnDigit(s string, i int) bool {
+	r, _ := decodeLastRune(s[:i])
+	return cnDigit(r) > 0
 }
 
 // formatAmount prints a yuan amount: 2000, or 30000000+ for a lower bound.

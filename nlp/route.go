@@ -25,6 +25,7 @@ type RouteInput struct {
 	Rank     string
 	Signals  []Signal
 	Reports  int
+	Transfer *Transfer // where an out-of-scope text belongs; names the target of its transfer
 }
 
 type routingFile struct {
@@ -116,7 +117,11 @@ func (r *Router) RepeatWindowDays() int { return r.cfg.RepeatWindowDays }
 func (r *Router) Route(in RouteInput) Decision {
 	for _, rule := range r.cfg.Rules {
 		if r.holds(rule.When, in) {
-			return Decision{Mode: rule.Mode, Rule: rule.Name, Target: rule.Target, Note: rule.Note}
+			d := Decision{Mode: rule.Mode, Rule: rule.Name, Target: rule.Target, Note: rule.Note}
+			if in.Category == OutOfScope && in.Transfer != nil && d.Mode == ModeTransferred {
+				d.Target = in.Transfer.Name
+			}
+			return d
 		}
 	}
 	return Decision{Mode: ModeAssigned, Rule: "none"}

@@ -83,9 +83,20 @@ func appendSignal(out []Signal, t *Text, typ string, s, e int, value string) []S
 	return append(out, Signal{Type: typ, Text: text, Value: value, Start: os, End: oe})
 }
 
-// phrase records the signal phrase found at Norm[start:end].
+// phrase records the signal phrase found at Norm[start:end], if its context bears it
+// out (signalcontext.go).
 func (sr *signalReader) phrase(out []Signal, t *Text, hits []termHit, start, end int) []Signal {
-	return appendSignal(out, t, sr.types[hits[0].cat], start, end, "")
+	typ := sr.types[hits[0].cat]
+	if typ == signatureType {
+		if typ = signature(t.Norm, end); typ == "" {
+			return out
+		}
+		return appendSignal(out, t, typ, start, end, "")
+	}
+	if !phraseHolds(t.Norm, typ, start, end) {
+		return out
+	}
+	return appendSignal(out, t, typ, start, end, "")
 }
 
 // number reads a number at Norm[i:] and records it when the word after it says what it
@@ -152,7 +163,7 @@ func (sr *signalReader) classifyNumber(norm string, n number) (typ string, end i
 			return SignalMoney, n.end + l, formatAmount(n.value, n.approx)
 		}
 		if l, ok := has("户", "名", "位", "家", "个人", "人", "口人"); ok {
-			if n.value >= sr.massMin {
+			if n.value >= sr.massMin && isMassCount(norm, n.start, n.end, n.end+l) {
 				return SignalMass, n.end + l, formatAmount(n.value, n.approx)
 			}
 			return "", n.end, ""

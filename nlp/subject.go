@@ -1,7 +1,9 @@
 package nlp
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -10,10 +12,11 @@ import (
 // Subject is the person a complaint is about (被反映人), as far as the text says.
 // Empty strings mean unknown. Name, Position and Unit quote the original text.
 type Subject struct {
-	Name     string `json:"name"`
-	Position string `json:"position"`
-	Unit     string `json:"unit"`
-	Rank     string `json:"rank"`
+	Name     string    `json:"name"`
+	Position string    `json:"position"`
+	Unit     string    `json:"unit"`
+	Rank     string    `json:"rank"`
+	Also     []Subject `json:"also,omitempty"` // other officials accused in the same text
 }
 
 type subjectsFile struct {
@@ -195,15 +198,56 @@ type nameMention struct {
 func (sr *subjectReader) read(t *Text, toks []Token, titles []titleMention, conduct []span) Subject {
 	norm := t.Norm
 	units := sr.findUnits(norm, toks)
-	titles = dropInside(titles, units)
+	titles = dropAddressedTitles(norm, dropInside(titles, units))
+	units = dropAddressedUnits(norm, units)
 	names := sr.findNames(norm, toks, titles)
 
+	cands := sr.rankTitles(norm, titles, units, names, conduct)
+	if len(cands) == 0 {
+		return sr.subjectFor(t, toks, units, names, titleMention{}, false)
+	}
+	// When several officials are accused, the most senior is the subject, because rank
+	// decides who handles the report; the others are listed with it.
+	all := make([]Subject, len(cands))
+	primary := 0
+	for i, c := range cands {
+		all[i] = sr.subjectFor(t, toks, units, names, c.tm, true)
+		if c.accused && cands[primary].accused && sr.rankAbove(all[i].Rank, all[primary].Rank) ||
+			c.accused && !cands[primary].accused {
+			primary = i
+		}
+	}
+	subj := all[primary]
+	for i, c := range cands {
+		if i != primary && c.accused && len(subj.Also) < maxAlsoAccused && !sameSubject(all[i], subj) {
+			subj.Also = append(subj.Also, all[i])
+		}
+	}
+	return subj
+}
+
+// maxAlsoAccused bounds the other officials listed with the subject.
+const maxAlsoAccused = 4
+
+func sameSubject(a, b Subject) bool { return a.Position == b.Position && a.Unit == b.Unit }
+
+// rankAbove reports whether rank a is strictly above rank b; a known rank is above an
+// unknown one.
+func (sr *subjectReader) rankAbove(a, b string) bool {
+	if a == "" {
+		return false
+	}
+	return b == "" || !sr.rankAtLeast(b, a)
+}
+
+// subjectFor fills in the unit, name and rank of the holder of one post.
+func (sr *subjectReader) subjectFor(t *Text, toks []Token, units []unitMention, names []nameMention, title titleMention, hasTitle bool) Subject {
+	norm := t.Norm
 	var subj Subject
-	title, hasTitle := sr.pickTitle(norm, titles, units, names, conduct)
 	if hasTitle {
 		for _, find := range []func(string, []Token, titleMention) (unitMention, bool){sr.placeBefore, sr.unitInTitle} {
 			if u, ok := find(norm, toks, title); ok {
-				units = append(units, u)
+				units = append(units[:len(units):len(units)], u)
 				break
 			}
 		}
@@ -364,7 +408,13 @@ func (sr *subjectReader) findUnits(norm string, toks []Token) []unitMention {
 			end++
 		}
 		i, singles := j, 0
-		for i > 0 && toks[end].End-toks[i-1].Start <= 36 {
+		for i > 0 && toks[end].End-toks[i-1].Start <= 48 {
+			// 文化广电和旅游局, 人力资源和社会保障局: a 和 between two name words is
+			// part of an official name.
+			if i >= 2 && isJoiner(toks[i-1].Text) && isNameWord(&toks[i-2]) && isNameWord(&toks[i]) {
+				i--
+				continue
+			}
 			ok, single := sr.isUnitPart(&toks[i-1], &toks[i])
 			if !ok || single && singles == 2 {
 				break
@@ -393,6 +443,17 @@ func (sr *subjectReader) findUnits(norm string, toks []Token) []unitMention {
 		j = end
 	}
 	return out
+}
+
+func isJoiner(w string) bool { return w == "和" || w == "与" }
+
+// isNameWord: a noun of two or more characters, as official names join with 和.
+func isNameWord(t *Token) bool {
+	switch t.Pos {
+	case "n", "vn", "nz", "j", "nt", "an", "b":
+		return utf8.RuneCountInString(t.Text) >= 2 && !nonUnitNoun[t.Text]
+	}
+	return false
 }
 
 // isStemUnit: a department as people name it, 环保那边 or 医保窗口.
@@ -632,9 +693,17 @@ func (sr *subjectReader) surnameAt(norm string, i int) int {
 
 // precededBySelf: 我叫张某 names the reporter, not the subject.
 func (sr *subjectReader) precededBySelf(norm string, i int) bool {
-	before := norm[:i]
-	return strings.HasSuffix(before, "我叫") || strings.HasSuffix(before, "本人") || strings.HasSuffix(before, "我是")
+	before := strings.TrimRight(norm[:i], " ")
+	for _, p := range selfMarkers {
+		if strings.HasSuffix(before, p) {
+			return true
+		}
+	}
+	return false
 }
+
+// selfMarkers introduce the reporter's own name: 我叫张某, or a signature 举报人: 张某.
+var selfMarkers = []string{"我叫", "本人", "我是", "举报人:", "联系人:", "反映人:", "来信人:", "署名:", "投诉人:", "实名举报人:", "举报人", "具名:"}
 
 // runeSet is a bit set over the Basic Multilingual Plane; other runes are never in it.
 type runeSet [0x10000 / 64]uint64
@@ -675,12 +744,21 @@ func dropInside(titles []titleMention, units []unitMention) []titleMention {
 // stand and still describe its holder.
 const conductReach = 36
 
-// pickTitle prefers a post next to a name or a unit, and skips the reporter's own
-// (我是社区工作人员).
-func (sr *subjectReader) pickTitle(norm string, titles []titleMention, units []unitMention, names []nameMention, conduct []span) (titleMention, bool) {
-	best, bestScore := titleMention{}, -1<<30
+// rankedTitle is a post that may be the subject's, with how likely.
+type rankedTitle struct {
+	tm      titleMention
+	score   int
+	accused bool // a name stands next to it, or conduct words follow it
+}
+
+// rankTitles orders the posts that may be the subject's, best first: a post next to a
+// name or a unit, or followed by conduct words, is preferred, and the reporter's own
+// (我是社区工作人员) is skipped.
+func (sr *subjectReader) rankTitles(norm string, titles []titleMention, units []unitMention, names []nameMention, conduct []span) []rankedTitle {
+	var out []rankedTitle
 	for i, tm := range titles {
 		score := -i // earlier is better, all else equal
+		accused := false
 		before := norm[:tm.start]
 		if strings.HasSuffix(before, "我是") || strings.HasSuffix(before, "我是一名") || strings.HasSuffix(before, "我是一个") ||
 			strings.HasSuffix(before, "作为") || strings.HasSuffix(before, "我是社区") || strings.HasSuffix(before, "我是村") {
@@ -689,6 +767,7 @@ func (sr *subjectReader) pickTitle(norm string, titles []titleMention, units []u
 		for _, n := range names {
 			if n.end == tm.start || n.start == tm.end {
 				score += 30
+				accused = true
 			}
 		}
 		for _, u := range units {
@@ -700,17 +779,20 @@ func (sr *subjectReader) pickTitle(norm string, titles []titleMention, units []u
 		for _, c := range conduct {
 			if c.start >= tm.end && c.start-tm.end <= conductReach {
 				score += 10
+				accused = true
 				break
 			}
 		}
 		if sr.generic[tm.info.text] {
 			score -= 40 // 工作人员, 领导: any named post is the better reading
+			accused = false
 		}
-		if score > bestScore {
-			best, bestScore = tm, score
+		if score > -90 {
+			out = append(out, rankedTitle{tm, score, accused && score > -90})
 		}
 	}
-	return best, bestScore > -90
+	slices.SortStableFunc(out, func(a, b rankedTitle) int { return cmp.Compare(b.score, a.score) })
+	return out
 }
 
 // pickUnit prefers the unit the chosen post belongs to; otherwise the first public

@@ -223,6 +223,10 @@ func (a *Analyzer) findTerms(t *Text, ws *workspace) termsFound {
 		switch d {
 		case dictLexicon:
 			for _, h := range hits {
+				// 他们倒是没收红包: a denied deed is no evidence of it.
+				if a.lex.deed[h.cat] && negated(norm, start) {
+					continue
+				}
 				found.lex = append(found.lex, lexMatch{termHit: h, start: start, end: end})
 			}
 		case dictTitles:

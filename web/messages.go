@@ -17,6 +17,7 @@ var messages = map[string]string{
 	"not_configured":  "服务未配置该接口。",
 	"internal":        "系统出现问题，请稍后再试。",
 	"unknown_event":   "未知的通话事件。",
+	"bad_turn":        "通话分段格式不正确：说话人须为 operator 或 caller。",
 	"login_required":  "请先登录。",
 	"bad_login":       "用户名、密码或动态验证码错误。",
 	"login_throttled": "登录失败次数过多，请15分钟后再试。",

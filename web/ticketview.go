@@ -62,6 +62,7 @@ func (s *Server) staffTicket(c echo.Context) error {
 	v := s.view(t)
 	res := analysisOf(t)
 	v["audit"], v["segments"], v["signals"], v["scores"] = audit, highlight(t.Text, res.Evidence), res.Signals, res.Scores
+	v["scope"] = res.Scope
 	v["actions"] = intake.Allowed(t.Status, account(c).Role)
 	return c.JSON(http.StatusOK, v)
 }

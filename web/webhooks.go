@@ -27,14 +27,42 @@ type SMSMessage struct {
 
 // CallEvent is the phone system's webhook body.
 type CallEvent struct {
-	CallID       string `json:"call_id"`
-	Event        string `json:"event"` // ringing, answered, hangup
-	Caller       string `json:"caller"`
-	Operator     string `json:"operator"`
-	At           string `json:"at"`
-	Transcript   string `json:"transcript"`
-	Notes        string `json:"notes"`
-	RecordingURL string `json:"recording_url"`
+	CallID       string     `json:"call_id"`
+	Event        string     `json:"event"` // ringing, answered, hangup
+	Caller       string     `json:"caller"`
+	Operator     string     `json:"operator"`
+	At           string     `json:"at"`
+	Transcript   string     `json:"transcript"`
+	Notes        string     `json:"notes"`
+	Turns        []CallTurn `json:"turns"` // speaker turns, when the phone system marks them
+	RecordingURL string     `json:"recording_url"`
+}
+
+// CallTurn is one turn of a call as the phone system's speech recognition heard it.
+type CallTurn struct {
+	Speaker string `json:"speaker"` // operator or caller
+	Text    string `json:"text"`
+}
+
+// turnLabels are the speaker marks nlp reads in transcripts, so that only the caller's
+// words set the subject and signals.
+var turnLabels = map[string]string{"operator": "接线员：", "caller": "来电人："}
+
+// transcript is the call's words: the transcript as sent, or its turns written out.
+func (e *CallEvent) transcript() string {
+	if len(e.Turns) == 0 {
+		return e.Transcript
+	}
+	var b strings.Builder
+	b.WriteString(e.Transcript)
+	for _, t := range e.Turns {
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(turnLabels[t.Speaker])
+		b.WriteString(strings.TrimSpace(t.Text))
+	}
+	return b.String()
 }
 
 // signedBody reads the body and checks signature, freshness and replay. A replayed
@@ -106,6 +134,11 @@ func ParseCall(body []byte) (*CallEvent, *apiError) {
 	case "ringing", "answered", "hangup":
 	default:
 		return nil, fail(http.StatusBadRequest, "unknown_event")
+	}
+	for _, t := range e.Turns {
+		if turnLabels[t.Speaker] == "" || !utf8.ValidString(t.Text) {
+			return nil, fail(http.StatusBadRequest, "bad_turn")
+		}
 	}
 	return &e, nil
 }
@@ -201,7 +234,7 @@ func (s *Server) hotlineWebhook(c echo.Context) error {
 	case "answered":
 		return c.JSON(http.StatusOK, map[string]any{"call_id": e.CallID, "ok": true})
 	}
-	text := strings.TrimSpace(strings.TrimSpace(e.Transcript) + "\n" + strings.TrimSpace(e.Notes))
+	text := strings.TrimSpace(strings.TrimSpace(e.transcript()) + "\n" + strings.TrimSpace(e.Notes))
 	if text == "" {
 		return c.JSON(http.StatusOK, map[string]any{"call_id": e.CallID, "ticket": nil})
 	}

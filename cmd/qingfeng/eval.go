@@ -66,6 +66,9 @@ func runEval(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 			continue
 		}
 		p := evaluate.Predicted{Category: res.Category, Mode: res.Mode, Unit: res.Subject.Unit, Position: res.Subject.Position}
+		for _, sig := range res.Signals {
+			p.Signals = append(p.Signals, sig.Type)
+		}
 		card.Add(g, p)
 		if *showErrors {
 			printMistake(stdout, g, p)

@@ -12,7 +12,7 @@ import (
 // nlpFlags are the data files any command that reads complaints may override. Each
 // flag defaults to its QINGFENG_* environment variable; empty means the built-in file.
 type nlpFlags struct {
-	rules, lexicon, subjects, signals, userDict, corpus string
+	rules, lexicon, subjects, signals, transfers, userDict, corpus string
 }
 
 // newFlagSet starts a command's flags with the data-file flags every command shares.
@@ -29,6 +29,7 @@ func (f *nlpFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.lexicon, "lexicon", os.Getenv("QINGFENG_LEXICON"), "conduct lexicon file (YAML); env QINGFENG_LEXICON")
 	fs.StringVar(&f.subjects, "subjects", os.Getenv("QINGFENG_SUBJECTS"), "posts, ranks and unit levels (YAML); env QINGFENG_SUBJECTS")
 	fs.StringVar(&f.signals, "signals", os.Getenv("QINGFENG_SIGNALS"), "signal phrases (YAML); env QINGFENG_SIGNALS")
+	fs.StringVar(&f.transfers, "transfers", os.Getenv("QINGFENG_TRANSFERS"), "where out-of-scope matters are sent (YAML); env QINGFENG_TRANSFERS")
 	fs.StringVar(&f.userDict, "userdict", os.Getenv("QINGFENG_USERDICT"), "extra segmentation words, 'word freq tag' lines; env QINGFENG_USERDICT")
 	fs.StringVar(&f.corpus, "corpus", os.Getenv("QINGFENG_CORPUS"), "extra training examples (TSV, corpus format); env QINGFENG_CORPUS")
 }
@@ -49,7 +50,7 @@ func (f *nlpFlags) options() (nlp.Options, error) {
 	for _, r := range []struct {
 		path string
 		into *[]byte
-	}{{f.rules, &o.Routing}, {f.lexicon, &o.Lexicon}, {f.subjects, &o.Subjects}, {f.signals, &o.Signals}} {
+	}{{f.rules, &o.Routing}, {f.lexicon, &o.Lexicon}, {f.subjects, &o.Subjects}, {f.signals, &o.Signals}, {f.transfers, &o.Transfers}} {
 		if err := read(r.path, r.into); err != nil {
 			return o, err
 		}

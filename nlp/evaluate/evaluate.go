@@ -13,14 +13,15 @@ import (
 
 // Gold is one labelled line.
 type Gold struct {
-	ID       string   `json:"id"`
-	Channel  string   `json:"channel"`
-	Text     string   `json:"text"`
-	Category string   `json:"category"`
-	Also     []string `json:"also"`
-	Mode     string   `json:"mode"`
-	Unit     *string  `json:"unit"`
-	Position *string  `json:"position"`
+	ID       string    `json:"id"`
+	Channel  string    `json:"channel"`
+	Text     string    `json:"text"`
+	Category string    `json:"category"`
+	Also     []string  `json:"also"`
+	Mode     string    `json:"mode"`
+	Unit     *string   `json:"unit"`
+	Position *string   `json:"position"`
+	Signals  *[]string `json:"signals"` // nil when the file does not label signals
 }
 
 // Predicted is what the pipeline said about one line.
@@ -29,7 +30,17 @@ type Predicted struct {
 	Mode     string
 	Unit     string
 	Position string
+	Signals  []string // signal types, as nlp names them
 }
+
+// OutOfScope is the category id of texts that accuse no official.
+const OutOfScope = "out_of_scope"
+
+// goldSignal maps the signal names of labelled files to nlp's signal types.
+var goldSignal = map[string]string{"repeat": "repeat_claim", "danger": "danger_to_life"}
+
+// signalCount is the confusion of one signal type over the lines that label signals.
+type signalCount struct{ tp, fp, fn int }
 
 // Scorecard accumulates predictions against gold labels.
 type Scorecard struct {
@@ -44,12 +55,13 @@ type Scorecard struct {
 	unitOK     int
 	posN       int
 	posOK      int
+	signals    map[string]*signalCount
 	Errors     []string // lines that could not be scored
 }
 
 // New starts a scorecard over the given category ids (in display order).
 func New(categories []string) *Scorecard {
-	s := &Scorecard{categories: categories, index: map[string]int{}}
+	s := &Scorecard{categories: categories, index: map[string]int{}, signals: map[string]*signalCount{}}
 	for i, c := range categories {
 		s.index[c] = i
 	}
@@ -94,6 +106,39 @@ func (s *Scorecard) Add(g Gold, p Predicted) {
 			s.posOK++
 		}
 	}
+	if g.Signals != nil {
+		s.addSignals(*g.Signals, p.Signals)
+	}
+}
+
+// addSignals counts, per signal type labelled anywhere in the file, whether the line's
+// gold and predicted sets agree. Types the file never labels (money, time) are not
+// scored: their absence from gold says nothing.
+func (s *Scorecard) addSignals(gold, pred []string) {
+	want := map[string]bool{}
+	for _, g := range gold {
+		if t, ok := goldSignal[g]; ok {
+			g = t
+		}
+		want[g] = true
+		if s.signals[g] == nil {
+			s.signals[g] = &signalCount{}
+		}
+	}
+	got := map[string]bool{}
+	for _, p := range pred {
+		got[p] = true
+	}
+	for typ, c := range s.signals {
+		switch {
+		case want[typ] && got[typ]:
+			c.tp++
+		case want[typ]:
+			c.fn++
+		case got[typ]:
+			c.fp++
+		}
+	}
 }
 
 // overlaps: the gold string is contained in the extracted one or vice versa.
@@ -121,7 +166,10 @@ type Summary struct {
 	N                                int
 	Strict, Lenient, MacroF1         float64
 	Mode, UnitRecall, PositionRecall float64
+	OutOfScope                       PRF // out_of_scope against everything else
+	InScopeRecall                    float64
 	PerCategory                      map[string]PRF
+	PerSignal                        map[string]PRF
 }
 
 func ratio(a, b int) float64 {
@@ -143,21 +191,51 @@ func (s *Scorecard) Summary() Summary {
 			gold += s.confusion[i][j]
 			pred += s.confusion[j][i]
 		}
-		p, r := ratio(tp, pred), ratio(tp, gold)
-		f1 := 0.0
-		if p+r > 0 {
-			f1 = 2 * p * r / (p + r)
-		}
-		sum.PerCategory[c] = PRF{p, r, f1, gold}
+		m := prf(tp, pred, gold)
+		sum.PerCategory[c] = m
 		if gold > 0 || pred > 0 {
-			f1s += f1
+			f1s += m.F1
 			present++
 		}
 	}
 	if present > 0 {
 		sum.MacroF1 = f1s / float64(present)
 	}
+	sum.OutOfScope = sum.PerCategory[OutOfScope]
+	if o, ok := s.index[OutOfScope]; ok {
+		sum.InScopeRecall = ratio(s.inScopeFound(o))
+	}
+	sum.PerSignal = map[string]PRF{}
+	for typ, c := range s.signals {
+		sum.PerSignal[typ] = prf(c.tp, c.tp+c.fp, c.tp+c.fn)
+	}
 	return sum
+}
+
+// inScopeFound counts the in-scope lines that were read as in scope, of all in-scope
+// lines, whatever category they got.
+func (s *Scorecard) inScopeFound(oos int) (found, all int) {
+	for i := range s.categories {
+		if i == oos {
+			continue
+		}
+		for j := range s.categories {
+			all += s.confusion[i][j]
+			if j != oos {
+				found += s.confusion[i][j]
+			}
+		}
+	}
+	return found, all
+}
+
+func prf(tp, pred, gold int) PRF {
+	p, r := ratio(tp, pred), ratio(tp, gold)
+	f1 := 0.0
+	if p+r > 0 {
+		f1 = 2 * p * r / (p + r)
+	}
+	return PRF{p, r, f1, gold}
 }
 
 // WriteReport prints the summary, per-category table and confusion matrix.
@@ -171,7 +249,25 @@ func (s *Scorecard) WriteReport(w io.Writer) error {
 	fmt.Fprintf(tw, "mode accuracy\t%s\t\n", fraction(s.modeOK, s.modeN))
 	fmt.Fprintf(tw, "unit recall\t%s\t\n", fraction(s.unitOK, s.unitN))
 	fmt.Fprintf(tw, "position recall\t%s\t\n", fraction(s.posOK, s.posN))
+	if o, ok := s.index[OutOfScope]; ok {
+		fmt.Fprintf(tw, "out_of_scope recall\t%.3f\t\n", sum.OutOfScope.Recall)
+		fmt.Fprintf(tw, "out_of_scope precision\t%.3f\t\n", sum.OutOfScope.Precision)
+		fmt.Fprintf(tw, "in-scope recall\t%s\t\n", fraction(s.inScopeFound(o)))
+	}
 	fmt.Fprintln(tw, "\t\t")
+	if len(sum.PerSignal) > 0 {
+		fmt.Fprintln(tw, "signal\tprecision\trecall\tF1\tsupport\t")
+		types := make([]string, 0, len(sum.PerSignal))
+		for typ := range sum.PerSignal {
+			types = append(types, typ)
+		}
+		sort.Strings(types)
+		for _, typ := range types {
+			m := sum.PerSignal[typ]
+			fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%d\t\n", typ, m.Precision, m.Recall, m.F1, m.Support)
+		}
+		fmt.Fprintln(tw, "\t\t")
+	}
 	fmt.Fprintln(tw, "category\tprecision\trecall\tF1\tsupport\t")
 	for _, c := range s.categories {
 		m := sum.PerCategory[c]

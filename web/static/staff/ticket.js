@@ -122,6 +122,16 @@
     return box;
   }
 
+  // The classifier's first decision: is this a matter for discipline inspection at all,
+  // and if not, where it belongs.
+  function scopeText(sc) {
+    const words = (sc.evidence || []).map(e => e.text).join('、');
+    const why = words ? '（依据：' + words + '）' : '';
+    if (sc.in_scope) return '纪检监察事项' + why;
+    const to = sc.transfer ? '，建议转' + sc.transfer.name + (sc.transfer.contact ? '（' + sc.transfer.contact + '）' : '') : '';
+    return '非纪检监察事项' + to + why;
+  }
+
   function render(t) {
     document.title = '清风 · ' + t.id;
     const text = el('p', { id: 'text', class: 'complaint' },
@@ -134,6 +144,7 @@
       el('dt', {}, '办理方式'), el('dd', {}, QF.modeName(t.mode), t.rule ? el('span', { class: 'muted' }, '（规则：' + t.rule + '）') : ''),
       el('dt', {}, '承办单位'), el('dd', {}, QF.bodyName(t.body)),
       el('dt', {}, '办理期限'), el('dd', {}, t.due || '—', ' ', QF.badge(t.level)),
+      t.scope ? [el('dt', {}, '受理范围'), el('dd', { id: 'scope' }, scopeText(t.scope))] : '',
       el('dt', {}, '被反映人'), el('dd', {}, [t.subject.name, t.subject.position, t.subject.unit].filter(Boolean).join(' · ') || '未识别',
         t.subject.rank ? el('span', { class: 'muted' }, '（' + QF.rankName(t.subject.rank) + '）') : ''),
       el('dt', {}, '识别要素'), el('dd', {}, (t.signals || []).map(s => el('span', { class: 'chip' }, (signalNames[s.type] || s.type) + '：' + (s.value || s.text))), t.urgent ? el('span', { class: 'badge danger' }, '急') : ''),
