@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -39,10 +40,19 @@ func (m *serverMetrics) write(w io.Writer) {
 	metrics.WriteProcessMetrics(w)
 }
 
-func (s *Server) serveMetrics(c echo.Context) error {
-	c.Response().Header().Set(echo.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
-	s.metrics.write(c.Response())
-	return nil
+// MetricsHandler serves the metrics on a listen address of their own
+// (QINGFENG_METRICS_ADDR): route counts and the process's figures are for the operator's
+// scraper, not for the public.
+func (s *Server) MetricsHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/metrics" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set(echo.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
+		w.Header().Set(echo.HeaderXContentTypeOptions, "nosniff")
+		s.metrics.write(w)
+	})
 }
 
 // observe counts and times every request.

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -44,12 +45,23 @@ type Config struct {
 	SessionTTL      time.Duration               // how long a chat transcript is kept for resuming
 	TwilioToken     string                      // QINGFENG_TWILIO_TOKEN: Twilio-style posts answer 503 without it
 	PublicURL       string                      // QINGFENG_PUBLIC_URL: the URL gateways see, for signatures
+	TrustedProxies  []*net.IPNet                // QINGFENG_TRUSTED_PROXIES: only these may set X-Forwarded-For
+	Keys            Sealer                      // seals the webhooks' stored answers; webhooks answer 503 without it
+	ClaimTTL        time.Duration               // how long a delivery in progress holds its message or call id
+}
+
+// Sealer is what the web layer needs of the identity keyring (intake.Keyring): what a
+// reporter typed is sealed at rest, bound to the key it is stored under.
+type Sealer interface {
+	Seal(plaintext []byte, context string) (string, error)
+	Open(sealed, context string) ([]byte, error)
 }
 
 // DefaultConfig has the limits the README documents.
 func DefaultConfig() Config {
 	return Config{Namespace: "main", MaxBody: 64 << 10, StatusPerIP: 30, StatusPerNumber: 10, Now: time.Now,
-		Ready: func(context.Context) error { return nil }, ChatPerSecond: 2, ChatBurst: 5, SessionTTL: 24 * time.Hour}
+		Ready: func(context.Context) error { return nil }, ChatPerSecond: 2, ChatBurst: 5, SessionTTL: 24 * time.Hour,
+		ClaimTTL: 30 * time.Second}
 }
 
 // Server serves Qingfeng over HTTP.
@@ -81,6 +93,8 @@ func New(tickets Tickets, dialogue Dialogue, rdb redis.UniversalClient, log *slo
 	s := &Server{echo: echo.New(), tickets: tickets, dialogue: dialogue, rdb: rdb, log: log, cfg: cfg, metrics: newMetrics()}
 	s.echo.HideBanner, s.echo.HidePort = true, true
 	s.echo.HTTPErrorHandler = s.handleError
+	s.echo.IPExtractor = clientIP(cfg.TrustedProxies)
+	s.echo.Pre(noSniff)
 	s.echo.Use(middleware.Recover(), s.observe, middleware.BodyLimit(strconv.FormatInt(cfg.MaxBody, 10)+"B"))
 	s.routes()
 	return s
@@ -90,7 +104,6 @@ func New(tickets Tickets, dialogue Dialogue, rdb redis.UniversalClient, log *slo
 func (s *Server) routes() {
 	s.echo.GET("/healthz", s.healthz)
 	s.echo.GET("/readyz", s.readyz)
-	s.echo.GET("/metrics", s.serveMetrics)
 	s.echo.POST("/api/v1/webhooks/sms", s.smsWebhook)
 	s.echo.POST("/api/v1/webhooks/sms/twilio", s.twilioWebhook)
 	s.echo.POST("/api/v1/webhooks/hotline", s.hotlineWebhook)
@@ -99,6 +112,15 @@ func (s *Server) routes() {
 	s.echo.GET("/", s.page("index.html"))
 	s.echo.GET("/status", s.page("status.html"))
 	s.echo.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(staticFiles))))
+}
+
+// noSniff stops browsers from reading an answer as anything but its declared type
+// (a JSON answer quoting a citizen's text must never run as HTML or script).
+func noSniff(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set(echo.HeaderXContentTypeOptions, "nosniff")
+		return next(c)
+	}
 }
 
 // Handler is the server as an http.Handler.
