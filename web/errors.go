@@ -3,7 +3,10 @@ package web
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,10 +17,11 @@ import (
 // apiError is the one error type handlers return: the HTTP status, a stable code, the
 // Chinese message for the citizen or sender, and the cause for the log.
 type apiError struct {
-	Status int
-	Code   string
-	Msg    string
-	Err    error
+	Status     int
+	Code       string
+	Msg        string
+	Err        error
+	RetryAfter time.Duration // when set, sent as Retry-After so a sender knows when to come back
 }
 
 func (e *apiError) Error() string {
@@ -33,6 +37,11 @@ func fail(status int, code string, args ...any) *apiError {
 		m = fmt.Sprintf(m, args...)
 	}
 	return &apiError{Status: status, Code: code, Msg: m}
+}
+
+// unavailable is Redis (or another dependency) not answering: 503, so the sender retries.
+func unavailable(err error) *apiError {
+	return &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Msg: messages["unavailable"], Err: err}
 }
 
 // fromDomain maps intake's and bot's errors to HTTP, in this one place.
@@ -80,6 +89,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	level("request failed", "method", c.Request().Method, "path", c.Path(), "status", ae.Status, "code", ae.Code, "err", ae.Err)
 	if c.Response().Committed {
 		return
+	}
+	if ae.RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ae.RetryAfter.Seconds()))))
 	}
 	_ = c.JSON(ae.Status, map[string]string{"error": ae.Code, "message": ae.Msg})
 }

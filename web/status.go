@@ -2,7 +2,8 @@ package web
 
 import (
 	"net/http"
-	"strconv"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -10,26 +11,43 @@ import (
 	"qingfeng/bot"
 )
 
+// numberForm is what a ticket number looks like (intake's QF-YYYYMMDD-NNNNNN; the
+// counter may outgrow six digits).
+var numberForm = regexp.MustCompile(`^QF-[0-9]{8}-[0-9]{6,9}$`)
+
+// canonicalNumber is the one spelling of a ticket number that the limits key on, so
+// `qf-…`, a leading space or a trailing tab cannot buy a fresh budget. ok is false for
+// anything that is no ticket number at all.
+func canonicalNumber(raw string) (number string, ok bool) {
+	number = strings.ToUpper(strings.TrimSpace(raw))
+	return number, numberForm.MatchString(number)
+}
+
+// statusAnswer is what a reporter's query gets: nothing personal.
+type statusAnswer struct {
+	Number     string   `json:"number"`
+	Status     string   `json:"status"`
+	StatusName string   `json:"status_name"`
+	UpdatedAt  string   `json:"updated_at"`
+	Replies    []string `json:"replies"`
+}
+
 // ticketStatus answers GET /api/v1/tickets/:number with the X-Query-Code header.
 func (s *Server) ticketStatus(c echo.Context) error {
-	number := c.Param("number")
 	ctx := c.Request().Context()
+	number, ok := canonicalNumber(c.Param("number"))
+	if !ok {
+		// Nothing is checked, so nothing is counted and no key is left behind; the answer
+		// is the one a wrong code gets.
+		return fail(http.StatusNotFound, "not_found")
+	}
 	// Guessing is limited per client and per number, whether the guess is right or not.
-	minute := s.cfg.Now().Unix() / 60
-	for _, lim := range []struct {
-		key   string
-		limit int64
-	}{{s.key("rl", "ip", c.RealIP(), strconv.FormatInt(minute, 10)), s.cfg.StatusPerIP}, {s.key("rl", "num", number, strconv.FormatInt(minute, 10)), s.cfg.StatusPerNumber}} {
-		n, err := s.rdb.Incr(ctx, lim.key).Result()
-		if err != nil {
-			return &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Msg: messages["unavailable"], Err: err}
-		}
-		if n == 1 {
-			s.rdb.Expire(ctx, lim.key, 2*time.Minute)
-		}
-		if n > lim.limit {
-			return fail(http.StatusTooManyRequests, "rate_limited")
-		}
+	// The client's address is keyed as a keyed hash: it is personal.
+	if err := s.allow(ctx,
+		limit{Key: s.key("rl", "ip", s.tickets.LookupHash("client-ip", c.RealIP())), Count: s.cfg.StatusPerIP, Per: time.Minute},
+		limit{Key: s.key("rl", "num", number), Count: s.cfg.StatusPerNumber, Per: time.Minute},
+	); err != nil {
+		return err
 	}
 	st, err := s.tickets.Status(ctx, number, c.Request().Header.Get("X-Query-Code"))
 	if err != nil {
@@ -39,8 +57,6 @@ func (s *Server) ticketStatus(c echo.Context) error {
 	if replies == nil {
 		replies = []string{}
 	}
-	return c.JSON(http.StatusOK, map[string]any{
-		"number": st.Number, "status": st.Status, "status_name": bot.StatusName(string(st.Status)),
-		"updated_at": st.UpdatedAt.UTC().Format(time.RFC3339), "replies": replies,
-	})
+	return c.JSON(http.StatusOK, statusAnswer{Number: st.Number, Status: string(st.Status), StatusName: bot.StatusName(string(st.Status)),
+		UpdatedAt: st.UpdatedAt.UTC().Format(time.RFC3339), Replies: replies})
 }

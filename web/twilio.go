@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 )
@@ -39,8 +40,16 @@ type TwilioForm struct {
 	MessageSid, From, To, Body string
 }
 
-// ParseTwilio checks a Twilio-style form for what an SMS needs.
+// ParseTwilio checks a Twilio-style form for what an SMS needs. Percent-escapes decode
+// to any bytes, so each value is checked for UTF-8.
 func ParseTwilio(form url.Values) (*TwilioForm, *apiError) {
+	for _, vs := range form {
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return nil, fail(http.StatusBadRequest, "bad_encoding")
+			}
+		}
+	}
 	f := &TwilioForm{MessageSid: form.Get("MessageSid"), From: form.Get("From"), To: form.Get("To"), Body: form.Get("Body")}
 	for _, r := range []struct{ name, v string }{{"MessageSid", f.MessageSid}, {"From", f.From}, {"Body", f.Body}} {
 		if strings.TrimSpace(r.v) == "" {

@@ -1,17 +1,16 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
-	"github.com/redis/go-redis/v9"
 
 	"qingfeng/intake"
 )
@@ -65,8 +64,9 @@ func (e *CallEvent) transcript() string {
 	return b.String()
 }
 
-// signedBody reads the body and checks signature, freshness and replay. A replayed
-// request (the very same signature) is refused; a sender's retry signs anew.
+// signedBody reads the body and checks its signature and freshness. It sets nothing in
+// Redis: a delivery is known by its message or call id (see once), so an identical
+// resend gets the first answer instead of a refusal.
 func (s *Server) signedBody(c echo.Context) ([]byte, *apiError) {
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
@@ -77,24 +77,20 @@ func (s *Server) signedBody(c echo.Context) ([]byte, *apiError) {
 		return nil, fail(http.StatusBadRequest, "bad_json")
 	}
 	h := c.Request().Header
-	sig := h.Get("X-Qingfeng-Signature")
-	if ae := verifySignature(s.cfg.WebhookSecret, h.Get("X-Qingfeng-Timestamp"), sig, body, s.cfg.Now()); ae != nil {
+	if ae := verifySignature(s.cfg.WebhookSecret, h.Get("X-Qingfeng-Timestamp"), h.Get("X-Qingfeng-Signature"), body, s.cfg.Now()); ae != nil {
 		return nil, ae
-	}
-	fresh, err := s.rdb.SetNX(c.Request().Context(), s.key("nonce", sig), 1, 2*maxSkew).Result()
-	if err != nil {
-		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Msg: messages["unavailable"], Err: err}
-	}
-	if !fresh {
-		return nil, fail(http.StatusConflict, "replay")
 	}
 	return body, nil
 }
 
 // decode parses a webhook body strictly: unknown fields are allowed (gateways add
-// some), but the JSON must be one object.
+// some), but the JSON must be one object of valid UTF-8. The bytes are checked before
+// decoding, which would quietly turn bad ones into U+FFFD.
 func decode(body []byte, into any) *apiError {
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	if !utf8.Valid(body) {
+		return fail(http.StatusBadRequest, "bad_encoding")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(into); err != nil || dec.More() {
 		return fail(http.StatusBadRequest, "bad_json")
 	}
@@ -112,7 +108,7 @@ func ParseSMS(body []byte) (*SMSMessage, *apiError) {
 			return nil, fail(http.StatusBadRequest, "missing_field", f.name)
 		}
 	}
-	if len(m.MessageID) > 200 || len(m.From) > 40 || !utf8.ValidString(m.Text) {
+	if len(m.MessageID) > 200 || len(m.From) > 40 {
 		return nil, fail(http.StatusBadRequest, "bad_json")
 	}
 	return &m, nil
@@ -127,7 +123,7 @@ func ParseCall(body []byte) (*CallEvent, *apiError) {
 	if strings.TrimSpace(e.CallID) == "" {
 		return nil, fail(http.StatusBadRequest, "missing_field", "call_id")
 	}
-	if len(e.CallID) > 200 || len(e.Caller) > 40 || len(e.Operator) > 100 || !utf8.ValidString(e.Transcript+e.Notes) {
+	if len(e.CallID) > 200 || len(e.Caller) > 40 || len(e.Operator) > 100 {
 		return nil, fail(http.StatusBadRequest, "bad_json")
 	}
 	switch e.Event {
@@ -136,15 +132,12 @@ func ParseCall(body []byte) (*CallEvent, *apiError) {
 		return nil, fail(http.StatusBadRequest, "unknown_event")
 	}
 	for _, t := range e.Turns {
-		if turnLabels[t.Speaker] == "" || !utf8.ValidString(t.Text) {
+		if turnLabels[t.Speaker] == "" {
 			return nil, fail(http.StatusBadRequest, "bad_turn")
 		}
 	}
 	return &e, nil
 }
-
-// smsReplyTTL keeps a message's answer for the sender's retries.
-const smsReplyTTL = 24 * time.Hour
 
 func (s *Server) smsWebhook(c echo.Context) error {
 	body, ae := s.signedBody(c)
@@ -171,42 +164,29 @@ type smsAnswer struct {
 
 // answerSMS runs the dialogue once per message id; retries get the stored answer.
 func (s *Server) answerSMS(ctx context.Context, messageID, from, text string) (*smsAnswer, error) {
-	cache := s.key("sms", messageID)
-	claimed, err := s.rdb.SetNX(ctx, cache, "pending", time.Minute).Result()
-	if err != nil {
-		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Msg: messages["unavailable"], Err: err}
-	}
-	if !claimed {
-		prev, err := s.rdb.Get(ctx, cache).Result()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return nil, &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Msg: messages["unavailable"], Err: err}
+	return once(ctx, s, "sms", messageID, func(ctx context.Context) (*smsAnswer, error) {
+		reply, err := s.dialogue.Handle(ctx, "sms", s.tickets.LookupHash("sms-session", from), text)
+		if err != nil {
+			return nil, err
 		}
-		var ans smsAnswer
-		if prev == "pending" || prev == "" || json.Unmarshal([]byte(prev), &ans) != nil {
-			return nil, fail(http.StatusConflict, "in_progress")
+		var texts []string
+		for _, msg := range reply.Messages {
+			texts = append(texts, msg.Text)
 		}
-		return &ans, nil
-	}
-	reply, err := s.dialogue.Handle(ctx, "sms", s.tickets.LookupHash("sms-session", from), text)
-	if err != nil {
-		s.rdb.Del(context.WithoutCancel(ctx), cache) // let the retry run it
-		return nil, err
-	}
-	var texts []string
-	for _, msg := range reply.Messages {
-		texts = append(texts, msg.Text)
-	}
-	full := strings.Join(texts, "\n")
-	if reply.Ticket != "" {
-		s.metrics.ticketCreated("sms")
-	}
-	ans := &smsAnswer{Reply: full, Segments: SplitSMS(full, 70)}
-	out, err := json.Marshal(ans)
-	if err != nil {
-		return nil, err
-	}
-	s.rdb.Set(context.WithoutCancel(ctx), cache, out, smsReplyTTL)
-	return ans, nil
+		full := strings.Join(texts, "\n")
+		if reply.Ticket != "" {
+			s.metrics.ticketCreated("sms")
+		}
+		return &smsAnswer{Reply: full, Segments: SplitSMS(full, 70)}, nil
+	})
+}
+
+// hangupAnswer is what a hangup gets back: the call's ticket and its query code, or no
+// ticket when the call left nothing to file.
+type hangupAnswer struct {
+	CallID    string  `json:"call_id"`
+	Ticket    *string `json:"ticket"`
+	QueryCode string  `json:"query_code,omitempty"`
 }
 
 func (s *Server) hotlineWebhook(c echo.Context) error {
@@ -236,8 +216,17 @@ func (s *Server) hotlineWebhook(c echo.Context) error {
 	}
 	text := strings.TrimSpace(strings.TrimSpace(e.transcript()) + "\n" + strings.TrimSpace(e.Notes))
 	if text == "" {
-		return c.JSON(http.StatusOK, map[string]any{"call_id": e.CallID, "ticket": nil})
+		return c.JSON(http.StatusOK, hangupAnswer{CallID: e.CallID})
 	}
+	ans, err := once(ctx, s, "call", e.CallID, func(ctx context.Context) (*hangupAnswer, error) { return s.fileCall(ctx, e, text) })
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ans)
+}
+
+// fileCall makes the ticket of a call that ended.
+func (s *Server) fileCall(ctx context.Context, e *CallEvent, text string) (*hangupAnswer, error) {
 	r := intake.Report{Channel: "hotline", SenderID: e.CallID, Text: text, Phone: e.Caller, Anonymous: e.Caller == "",
 		Operator: e.Operator, Actor: e.Operator, Role: intake.RoleOperator}
 	if r.Actor == "" {
@@ -248,12 +237,12 @@ func (s *Server) hotlineWebhook(c echo.Context) error {
 	}
 	rc, err := s.tickets.Submit(ctx, r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if rc.Created {
 		s.metrics.ticketCreated("hotline")
 	}
-	return c.JSON(http.StatusOK, map[string]any{"call_id": e.CallID, "ticket": rc.Ticket.ID, "query_code": rc.QueryCode})
+	return &hangupAnswer{CallID: e.CallID, Ticket: &rc.Ticket.ID, QueryCode: rc.QueryCode}, nil
 }
 
 // SplitSMS cuts a reply into segments of at most n characters, at a sentence or clause

@@ -28,10 +28,17 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	namespace := fs.String("namespace", envOr("QINGFENG_NAMESPACE", "main"), "key namespace; env QINGFENG_NAMESPACE")
 	sessionTTL := fs.Duration("session-ttl", 24*time.Hour, "how long a conversation waits for its next message")
 	scanEvery := fs.Duration("scan-every", time.Minute, "how often deadlines are checked for warnings and escalation")
+	trustedProxies := fs.String("trusted-proxies", os.Getenv("QINGFENG_TRUSTED_PROXIES"),
+		"comma-separated CIDRs of the proxies whose X-Forwarded-For is believed; none by default; env QINGFENG_TRUSTED_PROXIES")
+	metricsAddr := fs.String("metrics-addr", os.Getenv("QINGFENG_METRICS_ADDR"), "listen address of /metrics; empty serves none; env QINGFENG_METRICS_ADDR")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	proxies, err := web.ParseTrustedProxies(*trustedProxies)
+	if err != nil {
+		return err
+	}
 
 	start := time.Now()
 	opts, err := nf.options()
@@ -78,10 +85,10 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	}
 	go scanDeadlines(ctx, scanner, *scanEvery, log)
 	tickets := intake.NewIntake(store, analyzer, keys)
-	dialogue := bot.New(tickets, analyzer, bot.NewRedisSessions(backend.Client, *namespace, *sessionTTL))
+	dialogue := bot.New(tickets, analyzer, bot.NewRedisSessions(backend.Client, *namespace, *sessionTTL, keys))
 
 	cfg := web.DefaultConfig()
-	cfg.Namespace = *namespace
+	cfg.Namespace, cfg.TrustedProxies, cfg.Keys = *namespace, proxies, keys
 	cfg.WebhookSecret = []byte(os.Getenv("QINGFENG_WEBHOOK_SECRET"))
 	cfg.TwilioToken, cfg.PublicURL = os.Getenv("QINGFENG_TWILIO_TOKEN"), os.Getenv("QINGFENG_PUBLIC_URL")
 	if len(cfg.WebhookSecret) == 0 {
@@ -94,9 +101,17 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	srv := &http.Server{Addr: *addr, Handler: site.Handler(),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("serving", "addr", *addr, "store", backend.Kind, "demo", backend.Demo())
+	servers := []*http.Server{srv}
+	if *metricsAddr != "" {
+		servers = append(servers, &http.Server{Addr: *metricsAddr, Handler: site.MetricsHandler(),
+			ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second})
+	}
+
+	errc := make(chan error, len(servers))
+	for _, s := range servers {
+		go func() { errc <- s.ListenAndServe() }()
+	}
+	log.Info("serving", "addr", *addr, "metrics_addr", *metricsAddr, "store", backend.Kind, "demo", backend.Demo())
 	select {
 	case err := <-errc:
 		return fmt.Errorf("listen: %w", err)
@@ -106,8 +121,10 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	site.Drain() // open chats are told to reconnect: their pages resume on the next instance
 	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
+	for _, s := range servers {
+		if err := s.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("shutdown: %w", err)
+		}
 	}
 	return nil
 }
