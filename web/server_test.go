@@ -24,6 +24,7 @@ import (
 var secret = []byte("webhook-secret-for-tests")
 
 type env struct {
+	site  *Server
 	srv   *httptest.Server
 	store *intake.Store
 	rdb   *redis.Client
@@ -43,14 +44,14 @@ func newEnvWith(t *testing.T, tune func(*Config)) *env {
 	k := testkit.New(t)
 	rdb, ns, store, tickets := k.Redis, k.NS, k.Store, k.Intake
 	cfg := DefaultConfig()
-	cfg.Namespace, cfg.WebhookSecret = ns, secret
+	cfg.Namespace, cfg.WebhookSecret, cfg.Keys = ns, secret, k.Keys
 	cfg.StatusPerIP, cfg.StatusPerNumber = 1000, 5
 	tune(&cfg)
-	s := New(tickets, bot.New(tickets, k.Analyzer, bot.NewRedisSessions(rdb, ns, time.Hour)), rdb,
+	s := New(tickets, bot.New(tickets, k.Analyzer, bot.NewRedisSessions(rdb, ns, time.Hour, k.Keys)), rdb,
 		slog.New(slog.DiscardHandler), cfg)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, store: store, rdb: rdb, ns: ns}
+	return &env{site: s, srv: srv, store: store, rdb: rdb, ns: ns}
 }
 
 // post sends a signed webhook; ts 0 means now.
@@ -156,6 +157,8 @@ func TestSMSEndToEnd(t *testing.T) {
 func TestWebhooksRefuseBadRequestsAndCreateNothing(t *testing.T) {
 	e := newEnv(t)
 	good := []byte(`{"call_id":"c-1","event":"hangup","caller":"13900000000","transcript":"局长收了红包"}`)
+	badUTF8 := []byte("{\"call_id\":\"u-1\",\"event\":\"hangup\",\"transcript\":\"局长\xff\xfe收了红包\"}")
+	badID := []byte("{\"call_id\":\"u-\xc3\",\"event\":\"hangup\",\"transcript\":\"局长收了红包\"}")
 	now := strconv.FormatInt(time.Now().Unix(), 10)
 	stale := strconv.FormatInt(time.Now().Add(-6*time.Minute).Unix(), 10)
 	tests := []struct {
@@ -174,6 +177,8 @@ func TestWebhooksRefuseBadRequestsAndCreateNothing(t *testing.T) {
 		{"two objects", []byte(`{}{}`), now, Sign(secret, now, []byte(`{}{}`)), 400, "bad_json"},
 		{"missing call id", []byte(`{"event":"hangup"}`), now, Sign(secret, now, []byte(`{"event":"hangup"}`)), 400, "missing_field"},
 		{"unknown event", []byte(`{"call_id":"x","event":"dance"}`), now, Sign(secret, now, []byte(`{"call_id":"x","event":"dance"}`)), 400, "unknown_event"},
+		{"invalid UTF-8 in the text", badUTF8, now, Sign(secret, now, badUTF8), 400, "bad_encoding"},
+		{"invalid UTF-8 in the call id", badID, now, Sign(secret, now, badID), 400, "bad_encoding"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,14 +192,9 @@ func TestWebhooksRefuseBadRequestsAndCreateNothing(t *testing.T) {
 	if code, out := e.post(t, "/api/v1/webhooks/hotline", big, 0); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversize: %d %v", code, out)
 	}
-	// The very same signed request twice: the second is a replay.
-	stamp := strconv.FormatInt(time.Now().Unix(), 10)
-	sig := Sign(secret, stamp, []byte(`{"call_id":"r","event":"answered"}`))
-	if code, _ := e.send(t, "/api/v1/webhooks/hotline", []byte(`{"call_id":"r","event":"answered"}`), stamp, sig); code != 200 {
-		t.Fatalf("first: %d", code)
-	}
-	if code, out := e.send(t, "/api/v1/webhooks/hotline", []byte(`{"call_id":"r","event":"answered"}`), stamp, sig); code != http.StatusConflict || out["error"] != "replay" {
-		t.Errorf("replay: %d %v", code, out)
+	sms := []byte("{\"message_id\":\"u-2\",\"from\":\"13900000000\",\"text\":\"局长\xff收了红包\"}")
+	if code, out := e.send(t, "/api/v1/webhooks/sms", sms, now, Sign(secret, now, sms)); code != http.StatusBadRequest || out["error"] != "bad_encoding" {
+		t.Errorf("SMS with invalid UTF-8: %d %v", code, out)
 	}
 	if n := e.count(t); n != 0 {
 		t.Errorf("refused requests created %d tickets", n)
@@ -256,17 +256,30 @@ func TestStatusAPIAnswersAlikeAndLimitsGuessing(t *testing.T) {
 	}
 }
 
+// The public router answers health and readiness but not /metrics, which is served on
+// its own address (MetricsHandler).
 func TestHealthAndMetrics(t *testing.T) {
 	e := newEnv(t)
-	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
-		resp, err := http.Get(e.srv.URL + p)
-		if err != nil || resp.StatusCode != 200 {
-			t.Errorf("%s: %v %v", p, resp.StatusCode, err)
+	for _, tt := range []struct {
+		path string
+		want int
+	}{{"/healthz", 200}, {"/readyz", 200}, {"/metrics", 404}} {
+		resp, err := http.Get(e.srv.URL + tt.path)
+		if err != nil {
+			t.Fatal(err)
 		}
 		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("public %s: %d, want %d", tt.path, resp.StatusCode, tt.want)
+		}
 	}
 	e.post(t, "/api/v1/webhooks/hotline", CallEvent{CallID: "m", Event: "answered"}, 0)
-	resp, _ := http.Get(e.srv.URL + "/metrics")
+	metrics := httptest.NewServer(e.site.MetricsHandler())
+	defer metrics.Close()
+	resp, err := http.Get(metrics.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{`qingfeng_http_requests_total{route="/api/v1/webhooks/hotline",status="200"} 1`,
@@ -274,6 +287,36 @@ func TestHealthAndMetrics(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("metrics lack %q:\n%s", want, b)
 		}
+	}
+	if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+		t.Errorf("metrics: X-Content-Type-Options %q", got)
+	}
+}
+
+// nosniff on every kind of answer: JSON, a page, static files and errors.
+func TestNoSniffOnEveryAnswer(t *testing.T) {
+	e := newEnv(t)
+	for _, tt := range []struct {
+		name, method, path string
+		want               int
+	}{
+		{"JSON", http.MethodGet, "/healthz", 200},
+		{"page", http.MethodGet, "/", 200},
+		{"error from a handler", http.MethodPost, "/api/v1/webhooks/hotline", 401},
+		{"unknown ticket", http.MethodGet, "/api/v1/tickets/QF-20200101-000001", 404},
+		{"no such route", http.MethodGet, "/nowhere", 404},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, e.srv.URL+tt.path, strings.NewReader("{}"))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("%d (want %d), X-Content-Type-Options %q", resp.StatusCode, tt.want, resp.Header.Get("X-Content-Type-Options"))
+			}
+		})
 	}
 }
 
@@ -284,8 +327,8 @@ func TestWebhooksAnswer503WhenRedisIsDown(t *testing.T) {
 	k := testkit.Build(t, testkit.Analyzer(t), rdb, "x")
 	tickets := k.Intake
 	cfg := DefaultConfig()
-	cfg.WebhookSecret = secret
-	srv := httptest.NewServer(New(tickets, bot.New(tickets, k.Analyzer, bot.NewRedisSessions(rdb, "x", time.Hour)), rdb,
+	cfg.WebhookSecret, cfg.Keys = secret, k.Keys
+	srv := httptest.NewServer(New(tickets, bot.New(tickets, k.Analyzer, bot.NewRedisSessions(rdb, "x", time.Hour, k.Keys)), rdb,
 		slog.New(slog.DiscardHandler), cfg).Handler())
 	defer srv.Close()
 	e := &env{srv: srv}

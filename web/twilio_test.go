@@ -48,6 +48,10 @@ func TestTwilioSignatureAndTwiML(t *testing.T) {
 	if code, _ := post(form, "forged"); code != http.StatusUnauthorized {
 		t.Errorf("forged signature: %d", code)
 	}
+	bad := url.Values{"MessageSid": {"SM3"}, "From": {"+8613800000000"}, "Body": {"局长\xff收钱"}}
+	if code, body := post(bad, twilioSignature("twilio-token", e.srv.URL+"/api/v1/webhooks/sms/twilio", bad)); code != http.StatusBadRequest || !strings.Contains(body, "bad_encoding") {
+		t.Errorf("invalid UTF-8: %d %s", code, body)
+	}
 	empty := url.Values{"MessageSid": {"SM2"}, "From": {"+86138"}}
 	if code, _ := post(empty, twilioSignature("twilio-token", e.srv.URL+"/api/v1/webhooks/sms/twilio", empty)); code != http.StatusBadRequest {
 		t.Errorf("no body: %d", code)
