@@ -30,6 +30,7 @@ type Understander interface {
 type Message struct {
 	Text    string   `json:"text"`
 	Options []string `json:"options,omitempty"`
+	Private bool     `json:"-"` // it repeats the reporter's identity (the summary of a real-name report)
 }
 
 // Reply is the bot's answer to one message.
@@ -39,6 +40,7 @@ type Reply struct {
 	QueryCode string
 	Urgent    bool // the citizen spoke of danger or threats: staff must see it first
 	Handoff   bool // the citizen asked for a person
+	Private   bool // the citizen's message answered an identity question (name, phone)
 }
 
 // ErrUnavailable means the store could not be reached: the citizen should try again
@@ -78,6 +80,7 @@ func (e *Engine) Handle(ctx context.Context, channel, key, text string) (*Reply,
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 		}
+		private := answersIdentity(s, text)
 		reply, err := e.step(ctx, s, text)
 		if err != nil {
 			return nil, err
@@ -88,7 +91,7 @@ func (e *Engine) Handle(ctx context.Context, channel, key, text string) (*Reply,
 		case err != nil:
 			return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 		}
-		reply.Urgent, reply.Handoff = s.Urgent, s.Handoff
+		reply.Urgent, reply.Handoff, reply.Private = s.Urgent, s.Handoff, private
 		return reply, nil
 	}
 }
@@ -295,7 +298,9 @@ func (e *Engine) summary(s *Session) *Reply {
 	if s.Identity == "real" {
 		way = msg("real_name") + "（" + s.Name + "）"
 	}
-	return ask(fmt.Sprintf(msg("confirm"), clip(s.Description, 60), s.Who, s.Unit, s.When, s.Evidence, way), "确认", "修改")
+	r := ask(fmt.Sprintf(msg("confirm"), clip(s.Description, 60), s.Who, s.Unit, s.When, s.Evidence, way), "确认", "修改")
+	r.Messages[0].Private = s.Identity == "real"
+	return r
 }
 
 // submit turns the conversation into a ticket. If the store is down the session stays
@@ -317,7 +322,8 @@ func (e *Engine) submit(ctx context.Context, s *Session) (*Reply, error) {
 	if err := storeErr(err); err != nil {
 		return nil, err
 	}
-	s.Stage, s.Ticket = stageDone, rc.Ticket.ID
+	s.Ticket = rc.Ticket.ID
+	s.forget()
 	r := say(fmt.Sprintf(msg("done"), rc.Ticket.ID, rc.QueryCode))
 	r.Ticket, r.QueryCode = rc.Ticket.ID, rc.QueryCode
 	return r, nil

@@ -15,6 +15,7 @@ import (
 type fixture struct {
 	engine *Engine
 	store  *intake.Store
+	kit    *testkit.Kit
 }
 
 // newFixture wires the engine to real Redis (a namespace of the test's own) and the real
@@ -22,7 +23,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	k := testkit.New(t)
-	return &fixture{engine: New(k.Intake, k.Analyzer, NewRedisSessions(k.Redis, k.NS, time.Hour)), store: k.Store}
+	return &fixture{engine: New(k.Intake, k.Analyzer, NewRedisSessions(k.Redis, k.NS, time.Hour, k.Keys)), store: k.Store, kit: k}
 }
 
 // talk sends messages in turn and returns the bot's last reply.
@@ -161,7 +162,7 @@ func TestDialogueWhenTheStoreIsDown(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
 	defer rdb.Close()
 	k := testkit.Build(t, testkit.Analyzer(t), rdb, "x")
-	e := New(k.Intake, k.Analyzer, NewRedisSessions(rdb, "x", time.Hour))
+	e := New(k.Intake, k.Analyzer, NewRedisSessions(rdb, "x", time.Hour, k.Keys))
 	if _, err := e.Handle(context.Background(), "web", "k", "局长受贿"); err == nil || !strings.Contains(err.Error(), ErrUnavailable.Error()) {
 		t.Errorf("err = %v, want ErrUnavailable", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -61,40 +63,78 @@ type Sessions interface {
 
 var errConflict = errors.New("session changed meanwhile")
 
-// RedisSessions keeps sessions in Redis under the store's namespace.
+// Sealer is what sessions need of the identity keyring (intake.Keyring): a conversation
+// holds the citizen's account, name and phone, so it is sealed at rest, bound to its key.
+type Sealer interface {
+	Seal(plaintext []byte, context string) (string, error)
+	Open(sealed, context string) ([]byte, error)
+}
+
+// RedisSessions keeps sessions in Redis under the store's namespace, sealed.
 type RedisSessions struct {
 	rdb    redis.UniversalClient
 	prefix string
 	ttl    time.Duration
+	keys   Sealer
 }
 
-// NewRedisSessions keeps sessions under namespace ns for ttl after the last message.
-func NewRedisSessions(rdb redis.UniversalClient, ns string, ttl time.Duration) *RedisSessions {
-	return &RedisSessions{rdb: rdb, prefix: "qf:{" + ns + "}:session:", ttl: ttl}
+// NewRedisSessions keeps sessions under namespace ns for ttl after the last message,
+// sealed with keys.
+func NewRedisSessions(rdb redis.UniversalClient, ns string, ttl time.Duration, keys Sealer) *RedisSessions {
+	return &RedisSessions{rdb: rdb, prefix: "qf:{" + ns + "}:session:", ttl: ttl, keys: keys}
 }
 
+// The key names only the channel and the conversation: a web session id is random, an
+// SMS sender is a keyed hash of the number.
 func (r *RedisSessions) key(channel, key string) string { return r.prefix + channel + ":" + key }
+
+// sealContext binds a sealed session to its conversation: copied under another key, it
+// does not open.
+func sealContext(channel, key string) string { return "session:" + channel + ":" + key }
 
 // Load returns the session, or a fresh one.
 func (r *RedisSessions) Load(ctx context.Context, channel, key string) (*Session, error) {
-	raw, err := r.rdb.HGet(ctx, r.key(channel, key), "data").Result()
-	if errors.Is(err, redis.Nil) {
-		return &Session{Channel: channel, Key: key}, nil
-	}
+	vals, err := r.rdb.HMGet(ctx, r.key(channel, key), "v", "data").Result()
 	if err != nil {
 		return nil, fmt.Errorf("load session: %w", err)
 	}
-	var s Session
-	if err := json.Unmarshal([]byte(raw), &s); err != nil {
-		// A damaged session starts over rather than trapping the citizen.
+	data, _ := vals[1].(string)
+	if data == "" {
 		return &Session{Channel: channel, Key: key}, nil
+	}
+	stored, _ := vals[0].(string)
+	version, _ := strconv.ParseInt(stored, 10, 64)
+	s, err := r.decode(data, channel, key)
+	if err != nil {
+		// A damaged session, or one sealed with a key since removed, starts over rather
+		// than trapping the citizen; it keeps the stored version so the next save
+		// replaces it.
+		s = &Session{}
+	}
+	s.Channel, s.Key, s.Version = channel, key, version
+	return s, nil
+}
+
+// decode opens a stored session. Older builds stored plain JSON: it is read as it is
+// and sealed at the next save.
+func (r *RedisSessions) decode(data, channel, key string) (*Session, error) {
+	raw := []byte(data)
+	if !strings.HasPrefix(data, "{") {
+		var err error
+		if raw, err = r.keys.Open(data, sealContext(channel, key)); err != nil {
+			return nil, err
+		}
+	}
+	var s Session
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, err
 	}
 	return &s, nil
 }
 
 // saveScript: compare-and-set on the session's version, refreshing its expiry.
 //
-//	KEYS[1] session  ARGV[1] expected version  ARGV[2] new version  ARGV[3] data  ARGV[4] ttl ms
+//	KEYS[1] session  ARGV[1] expected version  ARGV[2] new version  ARGV[3] sealed data  ARGV[4] ttl ms
 var saveScript = redis.NewScript(`
 local v = redis.call('HGET', KEYS[1], 'v')
 if (v or '0') ~= ARGV[1] then return 0 end
@@ -103,7 +143,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1
 `)
 
-// Save stores s, bumping its version.
+// Save stores s sealed, bumping its version.
 func (r *RedisSessions) Save(ctx context.Context, s *Session) error {
 	next := *s
 	next.Version = s.Version + 1
@@ -111,7 +151,11 @@ func (r *RedisSessions) Save(ctx context.Context, s *Session) error {
 	if err != nil {
 		return fmt.Errorf("encode session: %w", err)
 	}
-	ok, err := saveScript.Run(ctx, r.rdb, []string{r.key(s.Channel, s.Key)}, s.Version, next.Version, data, r.ttl.Milliseconds()).Int()
+	sealed, err := r.keys.Seal(data, sealContext(s.Channel, s.Key))
+	if err != nil {
+		return fmt.Errorf("seal session: %w", err)
+	}
+	ok, err := saveScript.Run(ctx, r.rdb, []string{r.key(s.Channel, s.Key)}, s.Version, next.Version, sealed, r.ttl.Milliseconds()).Int()
 	if err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}
