@@ -2,9 +2,6 @@ package staff
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,6 +36,14 @@ type Account struct {
 	Body     string      `json:"body"`           // the body a handler works for
 	Hash     string      `json:"hash"`           // bcrypt
 	TOTP     string      `json:"totp,omitempty"` // the authenticator's secret, sealed, when enabled
+	// Disabled accounts cannot log in, and their sessions are refused.
+	Disabled bool `json:"disabled,omitempty"`
+	// MustChange: the password is a one-time one an admin issued; until the owner sets
+	// their own, the session may do nothing else.
+	MustChange bool `json:"must_change,omitempty"`
+	// Epoch counts the times every session of the account was ended (a reset, a disable,
+	// a password change); a session opened in an earlier epoch is refused.
+	Epoch int64 `json:"epoch,omitempty"`
 }
 
 // Body is a commission or team; bodies form a tree (city → county → township, or an
@@ -56,18 +61,20 @@ type Sealer interface {
 	Open(sealed, context string) ([]byte, error)
 }
 
-// Directory keeps accounts, bodies and sessions in Redis.
+// Directory keeps accounts, bodies, sessions and the admin trail in Redis.
 type Directory struct {
 	rdb     redis.UniversalClient
 	prefix  string
 	secrets Sealer
 	// Cost is bcrypt's work factor for new passwords (tests lower it).
 	Cost int
+	// Clock stamps trail entries and checks one-time codes (tests move it).
+	Clock func() time.Time
 }
 
 // NewDirectory keeps staff data under namespace ns, TOTP secrets sealed by secrets.
 func NewDirectory(rdb redis.UniversalClient, ns string, secrets Sealer) *Directory {
-	return &Directory{rdb: rdb, prefix: "qf:{" + ns + "}:staff:", secrets: secrets, Cost: bcrypt.DefaultCost}
+	return &Directory{rdb: rdb, prefix: "qf:{" + ns + "}:staff", secrets: secrets, Cost: bcrypt.DefaultCost, Clock: time.Now}
 }
 
 var (
@@ -75,49 +82,85 @@ var (
 	ErrBadLogin = errors.New("wrong user name or password")
 	// ErrThrottled means too many failed logins: wait before trying again.
 	ErrThrottled = errors.New("too many failed logins")
-	// ErrNoSession means the session cookie is missing, unknown or expired.
+	// ErrNoSession means the session cookie is missing, unknown, expired or ended.
 	ErrNoSession = errors.New("not logged in")
+	// ErrDisabled means the password was right but an admin has disabled the account.
+	ErrDisabled = errors.New("account disabled")
+	// ErrNoAccount means an admin named an account that does not exist.
+	ErrNoAccount = errors.New("no such account")
+	// ErrAccountExists means a new account was given a name already taken.
+	ErrAccountExists = errors.New("account exists")
+	// ErrInvalid wraps every refusal of what an account change asks for.
+	ErrInvalid = errors.New("invalid account change")
 )
-
-// dummyHash is compared against when the user does not exist.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("qingfeng-no-such-user"), bcrypt.DefaultCost)
 
 // minPassword is the shortest password accepted.
 const minPassword = 10
 
-// AddAccount creates or replaces an account.
-func (d *Directory) AddAccount(ctx context.Context, username string, role intake.Role, body, password string) error {
+// AddAccount creates an account; actor is who does it, for the admin trail. An existing
+// account is changed with SetRole, ResetPassword and the rest, never replaced.
+func (d *Directory) AddAccount(ctx context.Context, actor, username string, role intake.Role, body, password string) error {
 	if !validName(username) {
-		return fmt.Errorf("user name must be 2 to 40 letters, digits, '-', '_' or '.'")
+		return fmt.Errorf("%w: user name must be 2 to 40 letters, digits, '-', '_' or '.'", ErrInvalid)
 	}
-	if !validRole(role) {
-		return fmt.Errorf("unknown role %q", role)
+	if err := d.checkRole(ctx, role, body); err != nil {
+		return err
 	}
-	if role == RoleHandler {
-		if body == "" {
-			return fmt.Errorf("a handler needs a body")
-		}
-		if _, err := d.body(ctx, body); err != nil {
-			return err
-		}
-	}
-	if utf8.RuneCountInString(password) < minPassword {
-		return fmt.Errorf("password must be at least %d characters", minPassword)
+	if err := checkPassword(password); err != nil {
+		return err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), d.Cost)
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
-	return d.saveAccount(ctx, &Account{Username: username, Role: role, Body: body, Hash: string(hash)})
+	_, err = d.change(ctx, actor, username, func(a *Account) (*Account, TrailAction, string, error) {
+		if a != nil {
+			return nil, "", "", fmt.Errorf("%w: %s", ErrAccountExists, username)
+		}
+		return &Account{Username: username, Role: role, Body: body, Hash: string(hash)}, TrailCreate, roleDetails("", "", role, body), nil
+	})
+	return err
 }
 
-func validRole(r intake.Role) bool {
-	for _, x := range Roles {
-		if x == r {
-			return true
+// checkRole: a known role, and for a handler a body that is listed.
+func (d *Directory) checkRole(ctx context.Context, role intake.Role, body string) error {
+	if !slices.Contains(Roles, role) {
+		return fmt.Errorf("%w: unknown role %q", ErrInvalid, role)
+	}
+	if role == RoleHandler {
+		if body == "" {
+			return fmt.Errorf("%w: a handler needs a body", ErrInvalid)
+		}
+		if _, err := d.body(ctx, body); err != nil {
+			return err
 		}
 	}
-	return false
+	return nil
+}
+
+func checkPassword(password string) error {
+	if n := utf8.RuneCountInString(password); n < minPassword || len(password) > maxPassword {
+		return fmt.Errorf("%w: a password must be at least %d characters and at most %d bytes", ErrInvalid, minPassword, maxPassword)
+	}
+	return nil
+}
+
+// maxPassword: bcrypt reads no further than 72 bytes.
+const maxPassword = 72
+
+// roleDetails says in the trail what role and body an account had and has.
+func roleDetails(fromRole intake.Role, fromBody string, role intake.Role, body string) string {
+	arrow := func(from, to string) string {
+		if from == "" {
+			return to
+		}
+		return from + "→" + to
+	}
+	out := "role=" + arrow(string(fromRole), string(role))
+	if body != "" || fromBody != "" {
+		out += " body=" + arrow(fromBody, body)
+	}
+	return out
 }
 
 func validName(s string) bool {
@@ -134,9 +177,9 @@ func validName(s string) bool {
 
 // Account reads an account.
 func (d *Directory) Account(ctx context.Context, username string) (*Account, error) {
-	raw, err := d.rdb.HGet(ctx, d.prefix+"accounts", username).Result()
+	raw, err := d.rdb.HGet(ctx, d.accountsKey(), username).Result()
 	if errors.Is(err, redis.Nil) {
-		return nil, ErrBadLogin
+		return nil, fmt.Errorf("%w: %s", ErrNoAccount, username)
 	}
 	if err != nil {
 		return nil, err
@@ -150,7 +193,7 @@ func (d *Directory) Account(ctx context.Context, username string) (*Account, err
 
 // Accounts lists every account, ordered by name.
 func (d *Directory) Accounts(ctx context.Context) ([]Account, error) {
-	all, err := d.rdb.HGetAll(ctx, d.prefix+"accounts").Result()
+	all, err := d.rdb.HGetAll(ctx, d.accountsKey()).Result()
 	if err != nil {
 		return nil, err
 	}
@@ -166,100 +209,6 @@ func (d *Directory) Accounts(ctx context.Context) ([]Account, error) {
 	return out, nil
 }
 
-// Login limits.
-const (
-	maxFailures    = 5                // failed logins per user and client …
-	failureWindow  = 15 * time.Minute // … within this window
-	sessionLife    = 12 * time.Hour
-	sessionTokenNB = 32
-)
-
-// Login checks a password, and the one-time code when the account has TOTP, and opens a
-// session; it returns the session token (for the cookie) and the CSRF token the pages
-// must echo.
-func (d *Directory) Login(ctx context.Context, username, password, code, client string) (token, csrf string, err error) {
-	fails := d.prefix + "fails:" + username + ":" + client
-	n, err := d.rdb.Get(ctx, fails).Int()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return "", "", err
-	}
-	if n >= maxFailures {
-		return "", "", ErrThrottled
-	}
-	a, err := d.Account(ctx, username)
-	switch {
-	case err == nil && bcrypt.CompareHashAndPassword([]byte(a.Hash), []byte(password)) != nil:
-		err = ErrBadLogin
-	case errors.Is(err, ErrBadLogin):
-		// An unknown name takes as long as a wrong password, so names cannot be probed.
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-	case err == nil && a.TOTP != "":
-		err = d.checkCode(ctx, a, code, time.Now())
-	}
-	if errors.Is(err, ErrBadLogin) {
-		d.rdb.Incr(ctx, fails)
-		d.rdb.Expire(ctx, fails, failureWindow)
-		return "", "", ErrBadLogin
-	}
-	if err != nil {
-		return "", "", err
-	}
-	d.rdb.Del(ctx, fails)
-	token, csrf = randomToken(), randomToken()
-	s, _ := json.Marshal(Session{Username: a.Username, CSRF: csrf})
-	if err := d.rdb.Set(ctx, d.sessionKey(token), s, sessionLife).Err(); err != nil {
-		return "", "", err
-	}
-	return token, csrf, nil
-}
-
-// Session is a logged-in member of staff.
-type Session struct {
-	Username string `json:"username"`
-	CSRF     string `json:"csrf"`
-}
-
-// Session returns the account behind a session token; the account is read afresh, so a
-// changed role applies at once.
-func (d *Directory) Session(ctx context.Context, token string) (*Account, *Session, error) {
-	if token == "" {
-		return nil, nil, ErrNoSession
-	}
-	raw, err := d.rdb.Get(ctx, d.sessionKey(token)).Result()
-	if errors.Is(err, redis.Nil) {
-		return nil, nil, ErrNoSession
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	var s Session
-	if err := json.Unmarshal([]byte(raw), &s); err != nil {
-		return nil, nil, ErrNoSession
-	}
-	a, err := d.Account(ctx, s.Username)
-	if err != nil {
-		return nil, nil, ErrNoSession
-	}
-	return a, &s, nil
-}
-
-// Logout ends a session.
-func (d *Directory) Logout(ctx context.Context, token string) error {
-	return d.rdb.Del(ctx, d.sessionKey(token)).Err()
-}
-
-// sessionKey stores only a hash of the token, so a copy of Redis opens no session.
-func (d *Directory) sessionKey(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return d.prefix + "session:" + hex.EncodeToString(sum[:])
-}
-
-func randomToken() string {
-	b := make([]byte, sessionTokenNB)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // LoadBodies replaces the tree of bodies from a YAML list of {id, name, parent}.
 func (d *Directory) LoadBodies(ctx context.Context, data []byte) (int, error) {
 	list, err := ParseBodies(data)
@@ -272,9 +221,9 @@ func (d *Directory) LoadBodies(ctx context.Context, data []byte) (int, error) {
 		fields[b.ID] = raw
 	}
 	pipe := d.rdb.TxPipeline()
-	pipe.Del(ctx, d.prefix+"bodies")
+	pipe.Del(ctx, d.bodiesKey())
 	if len(fields) > 0 {
-		pipe.HSet(ctx, d.prefix+"bodies", fields)
+		pipe.HSet(ctx, d.bodiesKey(), fields)
 	}
 	_, err = pipe.Exec(ctx)
 	return len(list), err
@@ -321,9 +270,9 @@ func ParseBodies(data []byte) ([]Body, error) {
 }
 
 func (d *Directory) body(ctx context.Context, id string) (*Body, error) {
-	raw, err := d.rdb.HGet(ctx, d.prefix+"bodies", id).Result()
+	raw, err := d.rdb.HGet(ctx, d.bodiesKey(), id).Result()
 	if errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("no body %q (load bodies first)", id)
+		return nil, fmt.Errorf("%w: no body %q (load bodies first)", ErrInvalid, id)
 	}
 	if err != nil {
 		return nil, err
@@ -337,7 +286,7 @@ func (d *Directory) body(ctx context.Context, id string) (*Body, error) {
 
 // Bodies lists every body, ordered by id.
 func (d *Directory) Bodies(ctx context.Context) ([]Body, error) {
-	all, err := d.rdb.HGetAll(ctx, d.prefix+"bodies").Result()
+	all, err := d.rdb.HGetAll(ctx, d.bodiesKey()).Result()
 	if err != nil {
 		return nil, err
 	}

@@ -47,11 +47,11 @@ func TestBodiesTree(t *testing.T) {
 		{"bob", "handler", "ghost", "long enough password"}, // unknown body
 		{"bob", "leader", "", "short"},
 	} {
-		if err := d.AddAccount(ctx, tt.user, intake.Role(tt.role), tt.body, tt.pw); err == nil {
+		if err := d.AddAccount(ctx, "root", tt.user, intake.Role(tt.role), tt.body, tt.pw); err == nil {
 			t.Errorf("accepted %+v", tt)
 		}
 	}
-	if err := d.AddAccount(ctx, "bob", "handler", "town", "long enough password"); err != nil {
+	if err := d.AddAccount(ctx, "root", "bob", "handler", "town", "long enough password"); err != nil {
 		t.Fatal(err)
 	}
 	token, csrf, err := d.Login(ctx, "bob", "long enough password", "", "1.2.3.4")

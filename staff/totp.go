@@ -2,7 +2,6 @@ package staff
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -19,43 +18,46 @@ var ErrCodeRequired = errors.New("one-time code required")
 // apps expect.
 var totpOptions = totp.ValidateOpts{Period: 30, Skew: 1, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
 
-// EnableTOTP gives an account a new TOTP secret and returns the otpauth:// URL to load
-// into an authenticator app; from then on logging in needs its codes.
-func (d *Directory) EnableTOTP(ctx context.Context, username string) (string, error) {
-	a, err := d.Account(ctx, username)
-	if err != nil {
-		return "", fmt.Errorf("account %s: %w", username, err)
-	}
+// EnableTOTP gives an account a new TOTP secret (replacing any earlier one) and returns
+// the otpauth:// URL to load into an authenticator app; from then on logging in needs
+// its codes. actor is who does it, for the admin trail.
+func (d *Directory) EnableTOTP(ctx context.Context, actor, username string) (string, error) {
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: "清风", AccountName: username})
 	if err != nil {
 		return "", fmt.Errorf("generate TOTP secret: %w", err)
 	}
-	if a.TOTP, err = d.secrets.Seal([]byte(key.Secret()), totpContext(username)); err != nil {
+	sealed, err := d.secrets.Seal([]byte(key.Secret()), totpContext(username))
+	if err != nil {
 		return "", fmt.Errorf("seal TOTP secret: %w", err)
 	}
-	return key.URL(), d.saveAccount(ctx, a)
+	_, err = d.change(ctx, actor, username, existing(username, func(a *Account) (*Account, TrailAction, string, error) {
+		details := "first authenticator"
+		if a.TOTP != "" {
+			details = "replaces the earlier authenticator"
+		}
+		a.TOTP = sealed
+		return a, TrailTOTPEnrol, details, nil
+	}))
+	if err != nil {
+		return "", err
+	}
+	return key.URL(), nil
 }
 
 // DisableTOTP goes back to password-only login (a lost phone, say).
-func (d *Directory) DisableTOTP(ctx context.Context, username string) error {
-	a, err := d.Account(ctx, username)
-	if err != nil {
-		return fmt.Errorf("account %s: %w", username, err)
-	}
-	a.TOTP = ""
-	return d.saveAccount(ctx, a)
+func (d *Directory) DisableTOTP(ctx context.Context, actor, username string) error {
+	_, err := d.change(ctx, actor, username, existing(username, func(a *Account) (*Account, TrailAction, string, error) {
+		if a.TOTP == "" {
+			return nil, "", "", nil
+		}
+		a.TOTP = ""
+		return a, TrailTOTPRemove, "", nil
+	}))
+	return err
 }
 
 // totpContext binds a sealed secret to its account: copied to another, it does not open.
 func totpContext(username string) string { return "totp:" + username }
-
-func (d *Directory) saveAccount(ctx context.Context, a *Account) error {
-	b, err := json.Marshal(a)
-	if err != nil {
-		return err
-	}
-	return d.rdb.HSet(ctx, d.prefix+"accounts", a.Username, b).Err()
-}
 
 // checkCode accepts a valid code once: a code seen before is refused, so one read over
 // a shoulder cannot be used again.
@@ -70,7 +72,7 @@ func (d *Directory) checkCode(ctx context.Context, a *Account, code string, now 
 	if ok, _ := totp.ValidateCustom(code, string(secret), now, totpOptions); !ok {
 		return ErrBadLogin
 	}
-	fresh, err := d.rdb.SetNX(ctx, d.prefix+"totp-used:"+a.Username+":"+code, 1, 3*time.Duration(totpOptions.Period)*time.Second).Result()
+	fresh, err := d.rdb.SetNX(ctx, d.totpUsedKey(a.Username, code), 1, 3*time.Duration(totpOptions.Period)*time.Second).Result()
 	if err != nil {
 		return err
 	}

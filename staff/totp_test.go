@@ -19,10 +19,10 @@ func TestTOTPLogin(t *testing.T) {
 	d := NewDirectory(rdb, redistest.Namespace(t, rdb), testSealer(t))
 	d.Cost = bcrypt.MinCost
 	ctx := context.Background()
-	if err := d.AddAccount(ctx, "lead", RoleLeader, "", "long enough password"); err != nil {
+	if err := d.AddAccount(ctx, "root", "lead", RoleLeader, "", "long enough password"); err != nil {
 		t.Fatal(err)
 	}
-	link, err := d.EnableTOTP(ctx, "lead")
+	link, err := d.EnableTOTP(ctx, "root", "lead")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestTOTPLogin(t *testing.T) {
 		t.Fatalf("enrolment link %q (%v)", link, err)
 	}
 	secret := u.Query().Get("secret")
-	if raw, _ := rdb.HGet(ctx, d.prefix+"accounts", "lead").Result(); raw == "" || strings.Contains(raw, secret) {
+	if raw, _ := rdb.HGet(ctx, d.accountsKey(), "lead").Result(); raw == "" || strings.Contains(raw, secret) {
 		t.Errorf("the TOTP secret is not sealed at rest: %s", raw)
 	}
 	code, _ := totp.GenerateCode(secret, time.Now())
@@ -53,7 +53,7 @@ func TestTOTPLogin(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 		}
 	}
-	if err := d.DisableTOTP(ctx, "lead"); err != nil {
+	if err := d.DisableTOTP(ctx, "root", "lead"); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := d.Login(ctx, "lead", "long enough password", "", "ip"); err != nil {

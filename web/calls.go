@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -65,6 +66,13 @@ func (s *Server) staffLogCall(c echo.Context) error {
 	rc, err := s.tickets.Submit(c.Request().Context(), r)
 	if err != nil {
 		return err
+	}
+	if rc.Ticket.Operator != a.Username {
+		// Someone else's call id: answered like an unknown one, so its ticket number and
+		// query code stay with the operator who logged it.
+		e := fail(http.StatusNotFound, "not_found")
+		e.Err = errors.New("the call was logged by another member of staff")
+		return e
 	}
 	if rc.Created {
 		s.metrics.ticketCreated("hotline")

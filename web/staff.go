@@ -19,13 +19,19 @@ type StaffDirectory interface {
 	Login(ctx context.Context, username, password, code, client string) (token, csrf string, err error)
 	Session(ctx context.Context, token string) (*staff.Account, *staff.Session, error)
 	Logout(ctx context.Context, token string) error
+	ChangePassword(ctx context.Context, token, current, next, client string) (newToken, csrf string, err error)
 	Subtree(ctx context.Context, root string) ([]string, error)
 	Bodies(ctx context.Context) ([]staff.Body, error)
 	LoadBodies(ctx context.Context, data []byte) (int, error)
 	Accounts(ctx context.Context) ([]staff.Account, error)
-	EnableTOTP(ctx context.Context, username string) (string, error)
-	DisableTOTP(ctx context.Context, username string) error
-	AddAccount(ctx context.Context, username string, role intake.Role, body, password string) error
+	AddAccount(ctx context.Context, actor, username string, role intake.Role, body, password string) error
+	SetRole(ctx context.Context, actor, username string, role intake.Role, body string) error
+	ResetPassword(ctx context.Context, actor, username string) (string, error)
+	Disable(ctx context.Context, actor, username string) error
+	Enable(ctx context.Context, actor, username string) error
+	EnableTOTP(ctx context.Context, actor, username string) (string, error)
+	DisableTOTP(ctx context.Context, actor, username string) error
+	Trail(ctx context.Context) ([]staff.TrailEntry, string, error)
 }
 
 // StaffTickets is what the console needs of the ticket store.
@@ -80,7 +86,8 @@ func (s *Server) WithStaff(d StaffDeps) *Server {
 	s.consolePages()
 	g := s.echo.Group("/staff/api")
 	g.POST("/login", s.staffLogin)
-	g.POST("/logout", s.staffLogout, s.staffOnly(staff.Roles...))
+	g.POST("/logout", s.staffLogout, s.staffPending(staff.Roles...))
+	g.POST("/password", s.staffPassword, s.staffPending(staff.Roles...))
 	g.GET("/me", s.staffMe, s.staffOnly(staff.Roles...))
 	g.GET("/vocab", s.staffVocab, s.staffOnly(staff.Roles...))
 	g.GET("/tickets", s.staffQueue, s.staffOnly(staff.RoleOperator, staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
@@ -110,8 +117,15 @@ func (s *Server) StaffRoutes() [][2]string {
 }
 
 // staffOnly admits a logged-in member of staff of one of the roles; unsafe methods must
-// carry the session's CSRF token.
-func (s *Server) staffOnly(roles ...intake.Role) echo.MiddlewareFunc {
+// carry the session's CSRF token. A session opened with a one-time password is refused
+// until it has set a password of its own.
+func (s *Server) staffOnly(roles ...intake.Role) echo.MiddlewareFunc { return s.staffGate(false, roles) }
+
+// staffPending is staffOnly that also admits a session still to set its password: for
+// setting it, and for logging out.
+func (s *Server) staffPending(roles ...intake.Role) echo.MiddlewareFunc { return s.staffGate(true, roles) }
+
+func (s *Server) staffGate(pending bool, roles []intake.Role) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			ck, err := c.Cookie(staffCookie)
@@ -129,6 +143,9 @@ func (s *Server) staffOnly(roles ...intake.Role) echo.MiddlewareFunc {
 			if c.Request().Method != http.MethodGet && c.Request().Header.Get("X-CSRF-Token") != sess.CSRF {
 				return fail(http.StatusForbidden, "csrf")
 			}
+			if acct.MustChange && !pending {
+				return fail(http.StatusForbidden, "must_change")
+			}
 			if !slices.Contains(roles, acct.Role) {
 				return fail(http.StatusForbidden, "forbidden")
 			}
@@ -141,12 +158,33 @@ func (s *Server) staffOnly(roles ...intake.Role) echo.MiddlewareFunc {
 
 func account(c echo.Context) *staff.Account { return c.Get("account").(*staff.Account) }
 
+// loginResponse: the CSRF token the pages echo, and whether the password was a one-time
+// one that must be replaced before anything else (POST /password).
+type loginResponse struct {
+	CSRF       string `json:"csrf"`
+	MustChange bool   `json:"must_change"`
+}
+
 func (s *Server) staffLogin(c echo.Context) error {
 	var in struct{ Username, Password, Code string }
 	if err := c.Bind(&in); err != nil {
 		return fail(http.StatusBadRequest, "bad_json")
 	}
-	token, csrf, err := s.staff.Login(c.Request().Context(), in.Username, in.Password, in.Code, c.RealIP())
+	ctx := c.Request().Context()
+	token, csrf, err := s.staff.Login(ctx, in.Username, in.Password, in.Code, c.RealIP())
+	if err != nil {
+		return loginError(err)
+	}
+	acct, _, err := s.staff.Session(ctx, token)
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(c, token)
+	return c.JSON(http.StatusOK, loginResponse{CSRF: csrf, MustChange: acct.MustChange})
+}
+
+// loginError maps what a login or a password check answers.
+func loginError(err error) error {
 	switch {
 	case errors.Is(err, staff.ErrBadLogin):
 		return fail(http.StatusUnauthorized, "bad_login")
@@ -154,12 +192,40 @@ func (s *Server) staffLogin(c echo.Context) error {
 		return fail(http.StatusUnauthorized, "code_required")
 	case errors.Is(err, staff.ErrThrottled):
 		return fail(http.StatusTooManyRequests, "login_throttled")
-	case err != nil:
-		return err
+	case errors.Is(err, staff.ErrDisabled):
+		return fail(http.StatusForbidden, "disabled")
 	}
+	return err
+}
+
+func (s *Server) setSessionCookie(c echo.Context, token string) {
 	c.SetCookie(&http.Cookie{Name: staffCookie, Value: token, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: c.Scheme() == "https" || c.Request().Header.Get("X-Forwarded-Proto") == "https"})
-	return c.JSON(http.StatusOK, map[string]string{"csrf": csrf})
+}
+
+// staffPassword sets the logged-in member of staff's own password, giving the current
+// one. Every session of the account ends; this browser gets a fresh one.
+func (s *Server) staffPassword(c echo.Context) error {
+	var in struct {
+		Current string `json:"current"`
+		New     string `json:"new"`
+	}
+	if err := c.Bind(&in); err != nil {
+		return fail(http.StatusBadRequest, "bad_json")
+	}
+	token, csrf, err := s.staff.ChangePassword(c.Request().Context(), c.Get("token").(string), in.Current, in.New, c.RealIP())
+	switch {
+	case errors.Is(err, staff.ErrBadLogin):
+		return fail(http.StatusForbidden, "bad_password")
+	case errors.Is(err, staff.ErrInvalid):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "weak_password", Msg: messages["weak_password"], Err: err}
+	case errors.Is(err, staff.ErrNoSession):
+		return fail(http.StatusUnauthorized, "login_required")
+	case err != nil:
+		return loginError(err)
+	}
+	s.setSessionCookie(c, token)
+	return c.JSON(http.StatusOK, loginResponse{CSRF: csrf})
 }
 
 func (s *Server) staffLogout(c echo.Context) error {

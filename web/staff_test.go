@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/pquerna/otp/totp"
+	"github.com/redis/go-redis/v9"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/crypto/bcrypt"
 
@@ -26,6 +27,9 @@ import (
 
 type staffEnv struct {
 	srv     *httptest.Server
+	handler http.Handler
+	rdb     *redis.Client
+	ns      string
 	routes  [][2]string
 	tickets map[string]*intake.Ticket // by name: "a" in body county-a, logged by op1; "b" in county-b
 	store   *intake.Store
@@ -60,7 +64,7 @@ func newStaffEnv(t *testing.T) (*staffEnv, map[string]login) {
 		"handler-a": {staff.RoleHandler, "county-a"}, "handler-b": {staff.RoleHandler, "county-b"}, "admin1": {staff.RoleAdmin, ""},
 	}
 	for u, r := range users {
-		if err := dir.AddAccount(ctx, u, r.role, r.body, "correct horse "+u); err != nil {
+		if err := dir.AddAccount(ctx, "root", u, r.role, r.body, "correct horse "+u); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -71,7 +75,7 @@ func newStaffEnv(t *testing.T) (*staffEnv, map[string]login) {
 		Deadlines: k.Scanner, Calendar: k.Scanner, Categories: k.Analyzer.Categories(), Ranks: k.Analyzer.Ranks(), Outcomes: k.Outcomes})
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	e := &staffEnv{srv: srv, routes: s.StaffRoutes(), tickets: map[string]*intake.Ticket{}, store: k.Store, intake: k.Intake, dir: dir, scanner: k.Scanner}
+	e := &staffEnv{srv: srv, handler: s.Handler(), rdb: k.Redis, ns: k.NS, routes: s.StaffRoutes(), tickets: map[string]*intake.Ticket{}, store: k.Store, intake: k.Intake, dir: dir, scanner: k.Scanner}
 	for name, body := range map[string]string{"a": "town-a1", "b": "county-b"} {
 		rc, err := k.Intake.Submit(ctx, intake.Report{Channel: "hotline", SenderID: "call-" + name, Phone: "1390000000" + name,
 			Text: "村会计截留种粮补贴<script>alert(1)</script>", Operator: "op1", Actor: "op1", Role: intake.RoleOperator})
@@ -138,6 +142,10 @@ func (e *staffEnv) do(t *testing.T, l login, method, path string, body any) (int
 func TestStaffAuthorisationMatrix(t *testing.T) {
 	e, logins := newStaffEnv(t)
 	a, b := e.tickets["a"].ID, e.tickets["b"].ID
+	// The account changes are made to a spare account, so every other login stays valid.
+	if err := e.dir.AddAccount(context.Background(), "root", "spare", staff.RoleOperator, "", "correct horse spare"); err != nil {
+		t.Fatal(err)
+	}
 	type call struct {
 		method, route, path string
 		body                any
@@ -155,12 +163,18 @@ func TestStaffAuthorisationMatrix(t *testing.T) {
 		{"POST", "/staff/api/accounts", "/staff/api/accounts", map[string]any{"username": "x" + fmt.Sprint(time.Now().UnixNano()%1000), "role": "leader", "password": "long enough pw"}, []string{"admin1"}},
 		{"GET", "/staff/api/accounts", "/staff/api/accounts", nil, []string{"admin1"}},
 		{"POST", "/staff/api/accounts/:username/totp", "/staff/api/accounts/op1/totp", map[string]any{"on": false}, []string{"admin1"}},
+		{"POST", "/staff/api/accounts/:username/role", "/staff/api/accounts/spare/role", map[string]any{"role": "operator"}, []string{"admin1"}},
+		{"POST", "/staff/api/accounts/:username/password", "/staff/api/accounts/spare/password", nil, []string{"admin1"}},
+		{"POST", "/staff/api/accounts/:username/disable", "/staff/api/accounts/spare/disable", nil, []string{"admin1"}},
+		{"POST", "/staff/api/accounts/:username/enable", "/staff/api/accounts/spare/enable", nil, []string{"admin1"}},
+		{"GET", "/staff/api/admin/trail", "/staff/api/admin/trail", nil, []string{"admin1", "leader1"}},
+		{"POST", "/staff/api/password", "/staff/api/password", map[string]any{"current": "x", "new": "short"}, []string{"op1", "intake1", "leader1", "handler-a", "handler-b", "admin1"}},
 		{"PUT", "/staff/api/bodies", "/staff/api/bodies", map[string]any{"yaml": bodiesYAML}, []string{"admin1"}},
 		{"GET", "/staff/api/calendar", "/staff/api/calendar", nil, []string{"admin1"}},
 		{"PUT", "/staff/api/calendar", "/staff/api/calendar", map[string]any{"yaml": "year: 2027\nholidays: []\n"}, []string{"admin1"}},
 		{"GET", "/staff/api/figures", "/staff/api/figures", nil, []string{"intake1", "leader1"}},
 		{"GET", "/staff/api/figures.xlsx", "/staff/api/figures.xlsx", nil, []string{"intake1", "leader1"}},
-		{"POST", "/staff/api/calls", "/staff/api/calls", map[string]any{"submission": "matrix", "text": "镇政府办事员推诿扯皮，材料齐全也不给办理"}, []string{"op1", "intake1"}},
+		{"POST", "/staff/api/calls", "/staff/api/calls", nil, []string{"op1", "intake1"}},
 		{"POST", "/staff/api/suggest", "/staff/api/suggest", map[string]any{"text": "村会计截留补贴"}, []string{"op1", "intake1"}},
 		{"GET", "/staff/api/search", "/staff/api/search?q=" + b, nil, []string{"intake1", "leader1", "handler-a", "handler-b"}},
 		{"GET", "/staff/api/live", "/staff/api/live", nil, []string{"op1", "intake1", "leader1", "handler-a", "handler-b"}},
@@ -183,7 +197,12 @@ func TestStaffAuthorisationMatrix(t *testing.T) {
 			if cl.route == "/staff/api/logout" {
 				continue // walked last, below
 			}
-			code, body := e.do(t, logins[u], cl.method, cl.path, cl.body)
+			in := cl.body
+			if cl.route == "/staff/api/calls" {
+				// A call belongs to whoever logged it first: each user logs their own.
+				in = map[string]any{"submission": "matrix-" + u, "text": "镇政府办事员推诿扯皮，材料齐全也不给办理"}
+			}
+			code, body := e.do(t, logins[u], cl.method, cl.path, in)
 			// Through: success, refused by the lifecycle (409, 422), or (the live
 			// websocket) told to upgrade (400) — past the door either way.
 			let := code < 400 || code == http.StatusConflict || code == http.StatusUnprocessableEntity ||
@@ -396,7 +415,7 @@ func TestHandlerQueueIsNotCrowdedOut(t *testing.T) {
 // code), and password plus a fresh code gets a session.
 func TestStaffLoginWithTOTP(t *testing.T) {
 	e, _ := newStaffEnv(t)
-	link, err := e.dir.EnableTOTP(context.Background(), "leader1")
+	link, err := e.dir.EnableTOTP(context.Background(), "root", "leader1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -428,11 +447,38 @@ func TestAdminConsoleAPI(t *testing.T) {
 	if code, body := e.do(t, admin, "POST", "/staff/api/accounts/new-op/totp", map[string]any{"on": true}); code != 200 || !strings.Contains(body, "otpauth://") {
 		t.Errorf("totp on: %d %s", code, body)
 	}
-	if _, body := e.do(t, admin, "GET", "/staff/api/accounts", nil); !strings.Contains(body, `{"body":"","role":"operator","totp":true,"username":"new-op"}`) {
+	if _, body := e.do(t, admin, "GET", "/staff/api/accounts", nil); !strings.Contains(body, `{"username":"new-op","role":"operator","body":"","totp":true,"disabled":false,"must_change":false}`) {
 		t.Errorf("after totp on: %s", body)
 	}
 	if code, _ := e.do(t, admin, "POST", "/staff/api/accounts/nobody/totp", map[string]any{"on": true}); code != http.StatusNotFound {
 		t.Errorf("totp for a missing account: %d", code)
+	}
+	if code, body := e.do(t, admin, "POST", "/staff/api/accounts", map[string]any{"username": "new-op", "role": "leader", "password": "another long pw"}); code != http.StatusConflict || !strings.Contains(body, "该用户名已存在") {
+		t.Errorf("an existing name: %d %s, want 409 (accounts are changed, never replaced)", code, body)
+	}
+	if code, body := e.do(t, admin, "POST", "/staff/api/accounts/new-op/role", map[string]any{"role": "handler", "body": "county-a"}); code != http.StatusNoContent {
+		t.Errorf("role change: %d %s", code, body)
+	}
+	if _, body := e.do(t, admin, "GET", "/staff/api/accounts", nil); !strings.Contains(body, `{"username":"new-op","role":"handler","body":"county-a"`) {
+		t.Errorf("after the role change: %s", body)
+	}
+	for _, tc := range []struct {
+		path string
+		body any
+		code int
+	}{
+		{"/staff/api/accounts/new-op/role", map[string]any{"role": "king"}, http.StatusUnprocessableEntity},
+		{"/staff/api/accounts/new-op/role", map[string]any{"role": "handler", "body": "nowhere"}, http.StatusUnprocessableEntity},
+		{"/staff/api/accounts/admin1/role", map[string]any{"role": "leader"}, http.StatusUnprocessableEntity}, // one's own
+		{"/staff/api/accounts/admin1/disable", nil, http.StatusUnprocessableEntity},                            // one's own
+		{"/staff/api/accounts/nobody/role", map[string]any{"role": "leader"}, http.StatusNotFound},
+		{"/staff/api/accounts/nobody/password", nil, http.StatusNotFound},
+		{"/staff/api/accounts/nobody/disable", nil, http.StatusNotFound},
+		{"/staff/api/accounts/nobody/enable", nil, http.StatusNotFound},
+	} {
+		if code, body := e.do(t, admin, "POST", tc.path, tc.body); code != tc.code || !strings.Contains(body, `"message"`) {
+			t.Errorf("POST %s %v: %d %s, want %d", tc.path, tc.body, code, body, tc.code)
+		}
 	}
 	if code, body := e.do(t, admin, "PUT", "/staff/api/bodies", map[string]any{"yaml": "- {id: x, name: X, parent: missing}"}); code != http.StatusUnprocessableEntity {
 		t.Errorf("a broken tree: %d %s", code, body)

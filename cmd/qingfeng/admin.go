@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/user"
 	"strings"
 	"time"
 
@@ -18,10 +19,15 @@ import (
 )
 
 // runAdmin: qingfeng admin add-user -user NAME -role ROLE [-body ID] (password on stdin,
-// or QINGFENG_ADMIN_PASSWORD), and qingfeng admin load-bodies FILE.
+// or QINGFENG_ADMIN_PASSWORD), the other account changes, and qingfeng admin
+// load-bodies FILE. Account changes go into the admin trail as made by "cli:" and the
+// operating-system user who ran the command.
 func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	usage := func() error {
 		fmt.Fprintln(stderr, "usage: qingfeng admin [-redis URL] [-namespace NS] add-user -user NAME -role operator|intake|handler|leader|admin [-body ID]")
+		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] set-role -user NAME -role ROLE [-body ID]")
+		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] reset-password -user NAME")
+		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] disable|enable -user NAME")
 		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] load-bodies FILE.yaml")
 		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] export-corrections > corrections.tsv")
 		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] totp -user NAME [-off]")
@@ -54,6 +60,20 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	dir := staff.NewDirectory(rdb, sf.namespace, keys)
+	actor := cliActor()
+	// userFlag reads the -user of an account change.
+	userFlag := func() (string, error) {
+		sub := flag.NewFlagSet(fs.Arg(0), flag.ContinueOnError)
+		sub.SetOutput(stderr)
+		user := sub.String("user", "", "user name")
+		if err := sub.Parse(fs.Args()[1:]); err != nil {
+			return "", err
+		}
+		if *user == "" {
+			return "", usage()
+		}
+		return *user, nil
+	}
 	switch fs.Arg(0) {
 	case "add-user":
 		sub := flag.NewFlagSet("add-user", flag.ContinueOnError)
@@ -72,10 +92,49 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			}
 			password = strings.TrimRight(line, "\r\n")
 		}
-		if err := dir.AddAccount(ctx, *user, intake.Role(*role), *body, password); err != nil {
+		if err := dir.AddAccount(ctx, actor, *user, intake.Role(*role), *body, password); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "account %s (%s) saved\n", *user, *role)
+		fmt.Fprintf(stdout, "account %s (%s) created\n", *user, *role)
+		return nil
+	case "set-role":
+		sub := flag.NewFlagSet("set-role", flag.ContinueOnError)
+		sub.SetOutput(stderr)
+		user := sub.String("user", "", "user name")
+		role := sub.String("role", "", "role")
+		body := sub.String("body", "", "body id (handlers)")
+		if err := sub.Parse(fs.Args()[1:]); err != nil {
+			return err
+		}
+		if err := dir.SetRole(ctx, actor, *user, intake.Role(*role), *body); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s is now %s\n", *user, *role)
+		return nil
+	case "reset-password":
+		user, err := userFlag()
+		if err != nil {
+			return err
+		}
+		password, err := dir.ResetPassword(ctx, actor, user)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "every session of %s has ended; one-time password (give it to them once; it must be changed at the next login):\n%s\n", user, password)
+		return nil
+	case "disable", "enable":
+		user, err := userFlag()
+		if err != nil {
+			return err
+		}
+		change, done := dir.Disable, "disabled; its sessions have ended"
+		if fs.Arg(0) == "enable" {
+			change, done = dir.Enable, "enabled"
+		}
+		if err := change(ctx, actor, user); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s %s\n", user, done)
 		return nil
 	case "export-corrections":
 		outcomes, err := intake.LoadOutcomes(nil)
@@ -101,13 +160,13 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return err
 		}
 		if *off {
-			if err := dir.DisableTOTP(ctx, *user); err != nil {
+			if err := dir.DisableTOTP(ctx, actor, *user); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "%s logs in with the password only\n", *user)
 			return nil
 		}
-		link, err := dir.EnableTOTP(ctx, *user)
+		link, err := dir.EnableTOTP(ctx, actor, *user)
 		if err != nil {
 			return err
 		}
@@ -164,6 +223,14 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return nil
 	}
 	return usage()
+}
+
+// cliActor names whoever runs an account change from the command line, for the trail.
+func cliActor() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "cli:" + u.Username
+	}
+	return "cli"
 }
 
 func dash(s string) string {

@@ -2,15 +2,22 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"qingfeng/staff"
 )
 
 // errAuditBroken makes the exit status 1 when a chain does not hold.
 var errAuditBroken = fmt.Errorf("audit chain does not hold")
 
-// runAudit: qingfeng audit verify TICKET checks a ticket's hash-chained history.
+// runAudit: qingfeng audit verify TICKET checks a ticket's hash-chained history, and
+// qingfeng audit verify-admin the admin trail of account changes.
 func runAudit(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -19,16 +26,23 @@ func runAudit(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 2 || fs.Arg(0) != "verify" {
-		fmt.Fprintln(stderr, "usage: qingfeng audit [flags] verify TICKET")
-		return errUsage
+	switch {
+	case fs.NArg() == 2 && fs.Arg(0) == "verify":
+		return verifyTicket(ctx, sf, fs.Arg(1), stdout)
+	case fs.NArg() == 1 && fs.Arg(0) == "verify-admin":
+		return verifyAdminTrail(ctx, sf, stdout)
 	}
+	fmt.Fprintln(stderr, "usage: qingfeng audit [flags] verify TICKET")
+	fmt.Fprintln(stderr, "       qingfeng audit [flags] verify-admin")
+	return errUsage
+}
+
+func verifyTicket(ctx context.Context, sf storeFlags, id string, stdout io.Writer) error {
 	store, closeStore, err := sf.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	id := fs.Arg(1)
 	entries, err := store.Audit(ctx, id)
 	if err != nil {
 		return err
@@ -42,5 +56,38 @@ func runAudit(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %d entries, chain intact\n", id, len(entries))
+	return nil
+}
+
+// verifyAdminTrail checks the chain of account changes, naming the first entry that was
+// altered or removed.
+func verifyAdminTrail(ctx context.Context, sf storeFlags, stdout io.Writer) error {
+	opt, err := redis.ParseURL(sf.redisURL)
+	if err != nil {
+		return fmt.Errorf("REDIS_URL: %w", err)
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis at %s: %w", opt.Addr, err)
+	}
+	// Verifying opens no secret, so the directory needs no keys.
+	entries, head, err := staff.NewDirectory(rdb, sf.namespace, nil).Trail(ctx)
+	if err != nil {
+		return err
+	}
+	bad, err := staff.VerifyTrailChain(entries, head)
+	switch {
+	case errors.Is(err, staff.ErrTrailBroken):
+		fmt.Fprintf(stdout, "admin trail broken at entry %d of %d: %v\n", bad+1, len(entries), err)
+		if bad < len(entries) {
+			e := entries[bad]
+			fmt.Fprintf(stdout, "entry %d as stored: seq %d, %s, %s %s %s\n", bad+1, e.Seq, e.At.Format(time.RFC3339), e.Actor, e.Action, e.Target)
+		}
+		return errAuditBroken
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(stdout, "admin trail: %d entries, chain intact\n", len(entries))
 	return nil
 }

@@ -67,7 +67,7 @@ func runStaffLoad(ctx context.Context, args []string, _ io.Reader, stdout, stder
 		role intake.Role
 		body string
 	}{{"load-intake", staff.RoleIntake, ""}, {"load-leader", staff.RoleLeader, ""}, {"load-handler", staff.RoleHandler, "county-a"}} {
-		if err := dir.AddAccount(ctx, a.user, a.role, a.body, password); err != nil {
+		if err := dir.AddAccount(ctx, "staffload", a.user, a.role, a.body, password); err != nil {
 			return err
 		}
 	}
