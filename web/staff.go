@@ -119,11 +119,15 @@ func (s *Server) StaffRoutes() [][2]string {
 // staffOnly admits a logged-in member of staff of one of the roles; unsafe methods must
 // carry the session's CSRF token. A session opened with a one-time password is refused
 // until it has set a password of its own.
-func (s *Server) staffOnly(roles ...intake.Role) echo.MiddlewareFunc { return s.staffGate(false, roles) }
+func (s *Server) staffOnly(roles ...intake.Role) echo.MiddlewareFunc {
+	return s.staffGate(false, roles)
+}
 
 // staffPending is staffOnly that also admits a session still to set its password: for
 // setting it, and for logging out.
-func (s *Server) staffPending(roles ...intake.Role) echo.MiddlewareFunc { return s.staffGate(true, roles) }
+func (s *Server) staffPending(roles ...intake.Role) echo.MiddlewareFunc {
+	return s.staffGate(true, roles)
+}
 
 func (s *Server) staffGate(pending bool, roles []intake.Role) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {

@@ -470,7 +470,7 @@ func TestAdminConsoleAPI(t *testing.T) {
 		{"/staff/api/accounts/new-op/role", map[string]any{"role": "king"}, http.StatusUnprocessableEntity},
 		{"/staff/api/accounts/new-op/role", map[string]any{"role": "handler", "body": "nowhere"}, http.StatusUnprocessableEntity},
 		{"/staff/api/accounts/admin1/role", map[string]any{"role": "leader"}, http.StatusUnprocessableEntity}, // one's own
-		{"/staff/api/accounts/admin1/disable", nil, http.StatusUnprocessableEntity},                            // one's own
+		{"/staff/api/accounts/admin1/disable", nil, http.StatusUnprocessableEntity},                           // one's own
 		{"/staff/api/accounts/nobody/role", map[string]any{"role": "leader"}, http.StatusNotFound},
 		{"/staff/api/accounts/nobody/password", nil, http.StatusNotFound},
 		{"/staff/api/accounts/nobody/disable", nil, http.StatusNotFound},
