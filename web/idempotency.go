@@ -73,7 +73,7 @@ func once[T any](ctx context.Context, s *Server, kind, id string, work func(cont
 	if err != nil {
 		return nil, err
 	}
-	res, err := claimScript.Run(ctx, s.rdb, []string{answerKey, claimKey}, token, s.cfg.ClaimTTL.Milliseconds()).StringSlice()
+	res, err := s.claim(ctx, answerKey, claimKey, token)
 	if err != nil {
 		return nil, unavailable(err)
 	}
@@ -116,6 +116,29 @@ func once[T any](ctx context.Context, s *Server, kind, id string, work func(cont
 		s.log.Warn("could not store a webhook answer", "kind", kind, "err", err)
 	}
 	return ans, nil
+}
+
+// claimTries is how often a delivery asks for its id before answering 503.
+const claimTries = 4
+
+// claim runs claimScript, asking again with the same token when Redis does not answer.
+// go-redis re-sends a command that timed out, but not one whose new connection timed out
+// while being set up; a copy of the claim sent before may still land when Redis wakes,
+// and only this token takes it up again instead of leaving the sender a 409.
+func (s *Server) claim(ctx context.Context, answerKey, claimKey, token string) ([]string, error) {
+	wait := 50 * time.Millisecond
+	for try := 1; ; try++ {
+		res, err := claimScript.Run(ctx, s.rdb, []string{answerKey, claimKey}, token, s.cfg.ClaimTTL.Milliseconds()).StringSlice()
+		if err == nil || try == claimTries {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
 }
 
 func newToken() (string, error) {

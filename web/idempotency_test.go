@@ -257,6 +257,7 @@ func TestFirstDeliveryDuringRedisStall(t *testing.T) {
 	if err := <-stalled; err != nil {
 		t.Fatalf("DEBUG SLEEP: %v", err)
 	}
+	t.Logf("first deliveries: %v", first)
 	tickets := map[string]bool{}
 	for i, d := range deliveries {
 		if first[i] == http.StatusConflict || first[i] == 0 {

@@ -61,7 +61,7 @@ type Sealer interface {
 func DefaultConfig() Config {
 	return Config{Namespace: "main", MaxBody: 64 << 10, StatusPerIP: 30, StatusPerNumber: 10, Now: time.Now,
 		Ready: func(context.Context) error { return nil }, ChatPerSecond: 2, ChatBurst: 5, SessionTTL: 24 * time.Hour,
-		ClaimTTL: 30 * time.Second}
+		ClaimTTL: 10 * time.Second}
 }
 
 // Server serves Qingfeng over HTTP.
