@@ -3,6 +3,8 @@ package nlp
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 )
 
 // Options replaces built-in data. Zero values keep the defaults embedded in the binary.
@@ -138,10 +140,23 @@ func (a *Analyzer) train(corpus []Example, cfg trainConfig) (*model, error) {
 		if !ok {
 			return nil, fmt.Errorf("training example %d: unknown category %q", i+1, ex.Category)
 		}
-		t := a.norm.Normalize(callerWords(ex.Text))
-		docs[i] = extractFeatures(a.seg.Cut(t.Norm), a.findTerms(t, nil), len(a.lex.cats), nil)
 		labels[i] = c
 	}
+	// Reading the corpus is most of the load time; the pipeline is safe for concurrent
+	// use, so every core reads a share. Each text lands at its own index, so the model
+	// does not depend on the order the workers finish in.
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(corpus); i += workers {
+				t := a.norm.Normalize(corpus[i].Text)
+				t.Norm = callerWords(t.Norm)
+				docs[i] = extractFeatures(a.seg.Cut(t.Norm), a.findTerms(t, nil), len(a.lex.cats), nil)
+			}
+		})
+	}
+	wg.Wait()
 	oos, ok := a.lex.index[OutOfScope]
 	if !ok {
 		return nil, fmt.Errorf("lexicon has no %s category", OutOfScope)
@@ -167,7 +182,10 @@ func (a *Analyzer) Analyze(text string) (*Result, error) {
 	}
 	ws := a.scratch.get()
 	defer a.scratch.put(ws)
-	t := a.norm.normalize(callerWords(text), ws)
+	t := a.norm.normalize(text, ws)
+	// Read after normalising, so that 話務員 and full-width colons are found too. The
+	// blanking keeps every byte offset, so Norm still maps onto Original.
+	t.Norm = callerWords(t.Norm)
 	if t.Norm == "" { // normalisation trims spaces, so blank input ends up empty
 		return nil, ErrNoText
 	}

@@ -1,6 +1,8 @@
 package nlp
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -8,9 +10,9 @@ import (
 
 // Hotline transcripts mark who speaks (接线员：… 来电人：…, or A：… B：…). The operator's
 // script (这里是纪委监委举报电话, 实名举报会优先办理) says nothing about the complaint, so the
-// operator's turns are blanked before the text is read: the subject, the signals and the
-// category come from the caller's words only. Blanking keeps every byte offset, so
-// evidence still quotes the original text.
+// operator's turns are blanked in the normalised text before it is read: the subject, the
+// signals and the category come from the caller's words only. Blanking keeps every byte
+// offset, so evidence still quotes the original text.
 
 // Speaker roles.
 const (
@@ -74,31 +76,60 @@ func findTurns(text string) []turn {
 			}
 		}
 		return turns
-	case len(letters) == 2 && !roles[speakerOperator] && !roles[speakerCaller]:
-		assignLetterRoles(text, turns)
-		return turns
+	case len(letters) == 2 && !roles[speakerOperator] && !roles[speakerCaller] && alternate(turns):
+		if assignLetterRoles(text, turns) {
+			return turns
+		}
 	}
 	return nil
 }
 
-// markerBefore finds a speaker label ending right before the colon at i, standing at the
-// start of the text or after a space or punctuation (so 他说市民：… inside a sentence, or
-// 时间：, is no turn).
+// alternate: the speakers take turns (A, B, A …), as a conversation does.
+func alternate(turns []turn) bool {
+	for i := 1; i < len(turns); i++ {
+		if turns[i].label == turns[i-1].label {
+			return false
+		}
+	}
+	return len(turns) >= 2
+}
+
+// markerLabels are the speaker labels, longest first, so 来电群众 wins over 群众.
+var markerLabels = func() []string {
+	out := make([]string, 0, len(speakerMarkers))
+	for l := range speakerMarkers {
+		out = append(out, l)
+	}
+	slices.SortFunc(out, func(a, b string) int {
+		if c := cmp.Compare(len(b), len(a)); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	return out
+}()
+
+// markerBefore finds a speaker label ending right before the colon at i. Speech
+// recognition often runs turns together (您有什么事群众：我反映…, 请说B：…), so a label
+// needs nothing before it. A transcript still needs both roles, and letters must take
+// turns and one of them must sound like an operator (findTurns), which keeps 时间：, a
+// letter's 举报人： or 方案A：…方案B：… from being read as turns.
 func markerBefore(text string, i int) (string, int) {
 	j := i
 	for j > 0 && text[j-1] == ' ' {
 		j--
 	}
-	for label := range speakerMarkers {
+	for _, label := range markerLabels {
 		if !strings.HasSuffix(text[:j], label) {
 			continue
 		}
 		start := j - len(label)
-		if start == 0 {
+		if speakerMarkers[label] != speakerLetter || start == 0 {
 			return label, start
 		}
+		// A letter glued to a Latin letter or digit is part of a code (KTVB：, 3A：).
 		r, _ := utf8.DecodeLastRuneInString(text[:start])
-		if unicode.IsSpace(r) || unicode.IsPunct(r) || r == '\u3000' {
+		if r >= 0x80 || !unicode.IsLetter(r) && !unicode.IsDigit(r) {
 			return label, start
 		}
 	}
@@ -106,8 +137,9 @@ func markerBefore(text string, i int) (string, int) {
 }
 
 // assignLetterRoles: the letter whose turns sound more like an operator's is the
-// operator; on a tie, whoever speaks first (the operator answers the phone).
-func assignLetterRoles(text string, turns []turn) {
+// operator; on a tie, whoever speaks first (the operator answers the phone). It reports
+// false when neither sounds like an operator: then it is no call.
+func assignLetterRoles(text string, turns []turn) bool {
 	cues := map[string]int{}
 	for _, t := range turns {
 		body := text[t.body.start:t.body.end]
@@ -121,6 +153,9 @@ func assignLetterRoles(text string, turns []turn) {
 			op = l
 		}
 	}
+	if cues[op] == 0 {
+		return false
+	}
 	for i := range turns {
 		if turns[i].label == op {
 			turns[i].role = speakerOperator
@@ -128,11 +163,12 @@ func assignLetterRoles(text string, turns []turn) {
 			turns[i].role = speakerCaller
 		}
 	}
+	return true
 }
 
-// callerWords returns the text with the operator's turns and every speaker label
-// blanked, byte for byte, so offsets into it are offsets into the original. A text with
-// no turns comes back as it is.
+// callerWords returns the (normalised) text with the operator's turns and every speaker
+// label blanked, byte for byte, so offsets into it are offsets into the text it was
+// given. A text with no turns comes back as it is.
 func callerWords(text string) string {
 	turns := findTurns(text)
 	if turns == nil {

@@ -19,9 +19,13 @@ func TestCallerWords(t *testing.T) {
 			[]string{"我要举报", "所长天天喝酒"}, []string{"这里是举报电话"}},
 		{"half-width colons", "话务员:请问被反映人的职务? 市民:就是那个副局长,收了钱",
 			[]string{"就是那个副局长"}, []string{"职务"}},
+		{"after normalising", "话务员:请讲。市民:我反映县矿产资源管理局",
+			[]string{"我反映县矿产资源管理局"}, []string{"请讲"}},
 		{"not a transcript", "时间：3月5日，地点：镇政府，举报人：张某", []string{"时间", "镇政府", "举报人：张某"}, nil},
 		{"one side only", "来电人：镇长不办事", []string{"来电人：镇长不办事"}, nil},
-		{"label inside a sentence", "他对市民：说了狠话。接线员说没事", []string{"他对市民：说了狠话"}, nil},
+		{"turns run together", "坐席：您好这边是县纪委您有什么事群众：我反映镇民政办的工作人员请讲来电人：还有", []string{"我反映镇民政办的工作人员"}, []string{"您有什么事", "群众"}},
+		{"letters that are no call", "方案A：先修路。方案B：先修桥。", []string{"方案A：先修路", "方案B：先修桥"}, nil},
+		{"letters glued to the previous turn", "A：喂你好，这里是举报专线请说B：我反映县畜牧兽医局", []string{"我反映县畜牧兽医局"}, []string{"举报专线"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,6 +56,13 @@ func TestTranscriptReadsOnlyTheCaller(t *testing.T) {
 	res, err := a.Analyze(text)
 	if err != nil {
 		t.Fatal(err)
+	}
+	trad, err := a.Analyze("話務員：您好，這裡是市紀委監委舉報電話，實名舉報會優先辦理。市民：我反映縣礦產資源管理局的局長收錢。")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if trad.Subject.Unit != "縣礦產資源管理局" || hasSignal(trad.Signals, SignalRealName) {
+		t.Errorf("traditional transcript read as %+v, %+v", trad.Subject, trad.Signals)
 	}
 	if res.Subject.Position != "副镇长" || res.Subject.Unit != "东坪镇" {
 		t.Errorf("subject %+v, want the caller's 东坪镇副镇长", res.Subject)

@@ -204,14 +204,14 @@ func (sr *subjectReader) read(t *Text, toks []Token, titles []titleMention, cond
 
 	cands := sr.rankTitles(norm, titles, units, names, conduct)
 	if len(cands) == 0 {
-		return sr.subjectFor(t, toks, units, names, titleMention{}, false)
+		return sr.subjectFor(t, toks, units, names, conduct, titleMention{}, false)
 	}
 	// When several officials are accused, the most senior is the subject, because rank
 	// decides who handles the report; the others are listed with it.
 	all := make([]Subject, len(cands))
 	primary := 0
 	for i, c := range cands {
-		all[i] = sr.subjectFor(t, toks, units, names, c.tm, true)
+		all[i] = sr.subjectFor(t, toks, units, names, conduct, c.tm, true)
 		if c.accused && cands[primary].accused && sr.rankAbove(all[i].Rank, all[primary].Rank) ||
 			c.accused && !cands[primary].accused {
 			primary = i
@@ -241,7 +241,7 @@ func (sr *subjectReader) rankAbove(a, b string) bool {
 }
 
 // subjectFor fills in the unit, name and rank of the holder of one post.
-func (sr *subjectReader) subjectFor(t *Text, toks []Token, units []unitMention, names []nameMention, title titleMention, hasTitle bool) Subject {
+func (sr *subjectReader) subjectFor(t *Text, toks []Token, units []unitMention, names []nameMention, conduct []span, title titleMention, hasTitle bool) Subject {
 	norm := t.Norm
 	var subj Subject
 	if hasTitle {
@@ -404,7 +404,7 @@ func (sr *subjectReader) findUnits(norm string, toks []Token) []unitMention {
 		}
 		// A unit followed directly by more unit words (县政府 办公室) ends later.
 		end := j
-		for end+1 < len(toks) && sr.isUnitEnd(&toks[end+1]) && isSuffixOnly(sr, toks[end+1].Text) {
+		for end+1 < len(toks) && toks[end+1].Pos != "v" && sr.isUnitEnd(&toks[end+1]) && isSuffixOnly(sr, toks[end+1].Text) {
 			end++
 		}
 		i, singles := j, 0
@@ -506,6 +506,7 @@ var notUnitWord = map[string]bool{
 	"小组": true, "一组": true, "二组": true, "三组": true, "分组": true, "组织": true, "班组": true,
 	"补办": true, "代办": true, "申办": true, "开办": true, "举办": true, "操办": true, "查办": true, "包办": true,
 	"排队": true, "插队": true, "全部": true, "内部": true, "外部": true, "干部": true, "局部": true,
+	"经办": true, "带队": true, "住院": true, "出院": true, "入院": true, "领队": true, "列队": true, "归队": true,
 }
 
 func (sr *subjectReader) isUnitEnd(t *Token) bool {
@@ -809,16 +810,57 @@ func pickUnit(norm string, units []unitMention, title titleMention, hasTitle boo
 			}
 		}
 	}
+	// The body a report names as its object (我反映县畜牧兽医局, 举报城关镇政府) is the one
+	// complained about.
+	for _, u := range units {
+		if isReportObject(norm, u) && !isAddressee(norm, u) && isPublicBody(norm[u.start:u.end]) {
+			return u, true
+		}
+	}
 	for _, strict := range []bool{true, false} {
 		for _, u := range units {
 			name := norm[u.start:u.end]
-			if isAddressee(norm, u) || strict && (!isPublicBody(name) || len(units) > 1 && isWhereabouts(norm, u)) {
+			if isAddressee(norm, u) || strict && (!isPublicBody(name) || len(units) > 1 && isWhereabouts(norm, u) || isSection(name) && hasWholeBody(norm, units)) {
 				continue
 			}
 			return u, true
 		}
 	}
 	return units[0], true
+}
+
+// isSection: a section inside a body (房地产科, 审核科, 档案室), not a body of its own.
+func isSection(name string) bool {
+	return strings.HasSuffix(name, "科") || strings.HasSuffix(name, "股") || strings.HasSuffix(name, "室")
+}
+
+// hasWholeBody: a bureau or a government is named among the units, so a section is
+// better read as part of it.
+func hasWholeBody(norm string, units []unitMention) bool {
+	for _, u := range units {
+		if u.kind == unitGovernment || strings.HasSuffix(norm[u.start:u.end], "局") {
+			return true
+		}
+	}
+	return false
+}
+
+// reportVerbsBefore name what is reported: 反映 X, 举报 X (反应 is the usual slip).
+var reportVerbsBefore = []string{"反映", "反应", "举报", "投诉", "检举", "控告"}
+
+// isReportObject: the unit is the object of a report verb, with at most a filler
+// between (我反映一下县住建局, 举报我们镇的农经站).
+func isReportObject(norm string, u unitMention) bool {
+	before := strings.TrimRight(norm[:u.start], " ")
+	for _, f := range []string{"一下", "我们", "我们的", "那个", "这个", "的是", "我们村", "我们镇", "我们乡"} {
+		before = strings.TrimSuffix(before, f)
+	}
+	for _, v := range reportVerbsBefore {
+		if strings.HasSuffix(before, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // isWhereabouts: the reporter was at the unit (我在县医院住院), which says where, not who.
