@@ -79,11 +79,13 @@ func verifyAdminTrail(ctx context.Context, sf storeFlags, stdout io.Writer) erro
 	bad, err := staff.VerifyTrailChain(entries, head)
 	switch {
 	case errors.Is(err, staff.ErrTrailBroken):
-		fmt.Fprintf(stdout, "admin trail broken at entry %d of %d: %v\n", bad+1, len(entries), err)
-		if bad < len(entries) {
-			e := entries[bad]
-			fmt.Fprintf(stdout, "entry %d as stored: seq %d, %s, %s %s %s\n", bad+1, e.Seq, e.At.Format(time.RFC3339), e.Actor, e.Action, e.Target)
+		if bad == len(entries) {
+			fmt.Fprintf(stdout, "admin trail broken after its last entry (%d): %v\n", len(entries), err)
+			return errAuditBroken
 		}
+		e := entries[bad]
+		fmt.Fprintf(stdout, "admin trail broken at entry %d of %d: %v\n", bad+1, len(entries), err)
+		fmt.Fprintf(stdout, "entry %d as stored: seq %d, %s, %s %s %s\n", bad+1, e.Seq, e.At.Format(time.RFC3339), e.Actor, e.Action, e.Target)
 		return errAuditBroken
 	case err != nil:
 		return err
