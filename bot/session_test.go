@@ -110,7 +110,7 @@ func TestRepliesFlagIdentityAnswers(t *testing.T) {
 		{"实名", true, false},
 		{"我叫" + testName, true, false},
 		{"不是，是" + testName, true, false}, // a correction of the name
-		{"打电话找我", true, false},         // refused as no phone, still an answer to the question
+		{"打电话找我", true, false},           // refused as no phone, still an answer to the question
 		{testPhone, true, true},
 		{"确认", false, false},
 	} {

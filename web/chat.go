@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"net/http"
 	"regexp"
 	"sync"
@@ -13,8 +12,6 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
 	"golang.org/x/time/rate"
-
-	"qingfeng/bot"
 )
 
 // Websocket limits.
@@ -23,7 +20,7 @@ const (
 	pongWait       = 60 * time.Second // a silent browser is dropped after this
 	pingEvery      = pongWait * 9 / 10
 	writeWait      = 10 * time.Second
-	sendQueue      = 16 // outgoing messages a slow client may fall behind by
+	sendQueue      = 16 // outgoing batches (an exchange, a resume) a slow client may fall behind by
 )
 
 // ChatIn is a message from the page.
@@ -64,10 +61,12 @@ var upgrader = websocket.Upgrader{
 	// CheckOrigin left nil: gorilla refuses cross-origin pages.
 }
 
-// chatConns tracks live chats so shutdown can close them cleanly (the page resumes).
+// chatConns tracks live chats so shutdown can close them cleanly (the page resumes), and
+// counts citizens' chats per client address.
 type chatConns struct {
-	mu    sync.Mutex
-	conns map[*websocket.Conn]struct{}
+	mu     sync.Mutex
+	conns  map[*websocket.Conn]struct{}
+	limits addrLimits
 }
 
 func (cc *chatConns) add(c *websocket.Conn) {
@@ -98,13 +97,18 @@ func (s *Server) Drain() {
 
 // chat is GET /ws/chat.
 func (s *Server) chat(c echo.Context) error {
+	addr := clientAddr(c.RealIP())
+	if !s.chats.limits.connect(addr, s.cfg.Now()) {
+		return fail(http.StatusTooManyRequests, "too_many_chats")
+	}
+	defer func() { s.chats.limits.disconnect(addr, s.cfg.Now()) }()
 	ws, err := upgrader.Upgrade(c.Response(), c.Request(), nil)
 	if err != nil {
 		return nil // the upgrader has answered the client
 	}
 	s.chats.add(ws)
 	defer s.chats.remove(ws)
-	conn := &chatConn{srv: s, ws: ws, out: make(chan any, sendQueue), done: make(chan struct{}),
+	conn := &chatConn{srv: s, ws: ws, addr: addr, out: make(chan any, sendQueue), done: make(chan struct{}),
 		limiter: rate.NewLimiter(rate.Limit(s.cfg.ChatPerSecond), s.cfg.ChatBurst)}
 	go conn.writeLoop()
 	conn.readLoop(c.Request().Context())
@@ -114,11 +118,22 @@ func (s *Server) chat(c echo.Context) error {
 type chatConn struct {
 	srv     *Server
 	ws      *websocket.Conn
+	addr    string // the client address the limits count
 	out     chan any
 	done    chan struct{}
 	once    sync.Once
 	session string
 	limiter *rate.Limiter
+}
+
+// frames are written in order and take one place in the send queue, so a resume of any
+// length arrives whole.
+type frames []any
+
+// closeFrame ends the connection once what was queued before it is written.
+type closeFrame struct {
+	code int
+	text string
 }
 
 func (cn *chatConn) close() { cn.once.Do(func() { close(cn.done); cn.ws.Close() }) }
@@ -136,7 +151,11 @@ func (cn *chatConn) send(v any) {
 }
 
 func (cn *chatConn) sendError(code string) {
-	cn.send(map[string]string{"type": "error", "error": code, "message": messages[code]})
+	cn.send(errorFrame(code))
+}
+
+func errorFrame(code string) map[string]string {
+	return map[string]string{"type": "error", "error": code, "message": messages[code]}
 }
 
 func (cn *chatConn) writeLoop() {
@@ -146,8 +165,7 @@ func (cn *chatConn) writeLoop() {
 	for {
 		select {
 		case v := <-cn.out:
-			_ = cn.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := cn.ws.WriteJSON(v); err != nil {
+			if !cn.write(v) {
 				return
 			}
 		case <-ping.C:
@@ -158,6 +176,24 @@ func (cn *chatConn) writeLoop() {
 			return
 		}
 	}
+}
+
+// write writes one queued item; false ends the connection.
+func (cn *chatConn) write(v any) bool {
+	switch v := v.(type) {
+	case frames:
+		for _, f := range v {
+			if !cn.write(f) {
+				return false
+			}
+		}
+		return true
+	case closeFrame:
+		_ = cn.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(v.code, v.text), time.Now().Add(writeWait))
+		return false
+	}
+	_ = cn.ws.SetWriteDeadline(time.Now().Add(writeWait))
+	return cn.ws.WriteJSON(v) == nil
 }
 
 func (cn *chatConn) readLoop(ctx context.Context) {
@@ -188,65 +224,75 @@ func (cn *chatConn) readLoop(ctx context.Context) {
 }
 
 func (cn *chatConn) handle(ctx context.Context, in *ChatIn) error {
-	t := cn.srv.transcripts()
 	if in.Type == "hello" {
-		cn.session = in.Session
-		if cn.session == "" {
-			b := make([]byte, 16)
-			_, _ = rand.Read(b)
-			cn.session = hex.EncodeToString(b)
-		}
-		cn.send(map[string]any{"type": "session", "session": cn.session})
-		missed, err := t.since(ctx, cn.session, in.Offset)
-		if err != nil {
-			return err
-		}
-		if in.Offset == 0 && len(missed) == 0 { // a new conversation: the bot speaks first
-			g := cn.srv.dialogue.Greeting()
-			line := chatLine{Type: "message", From: "bot", Text: g.Text, Options: g.Options}
-			if line.Offset, err = t.add(ctx, cn.session, line); err != nil {
-				return err
-			}
-			missed = []chatLine{line}
-		}
-		for _, l := range missed {
-			cn.send(l)
-		}
-		return nil
+		return cn.hello(ctx, in)
 	}
 	if cn.session == "" {
 		return fail(http.StatusBadRequest, "bad_json")
 	}
 	mine := chatLine{Type: "message", From: "me", Text: in.Text}
-	off, err := t.add(ctx, cn.session, mine)
-	if err != nil {
-		return err
-	}
-	mine.Offset = off
-	cn.send(mine)
 	reply, err := cn.srv.dialogue.Handle(ctx, "web", cn.session, in.Text)
-	if errors.Is(err, bot.ErrUnavailable) {
-		return err
-	}
 	if err != nil {
+		cn.send(mine) // shown but not kept: the bot did not take it, so the citizen sends it again
 		return err
 	}
 	if reply.Ticket != "" {
 		cn.srv.metrics.ticketCreated("web")
 	}
+	mine.private = reply.Private
+	lines := []chatLine{mine}
 	for i, m := range reply.Messages {
-		line := chatLine{Type: "message", From: "bot", Text: m.Text, Options: m.Options}
+		line := chatLine{Type: "message", From: "bot", Text: m.Text, Options: m.Options, private: m.Private}
 		if i == len(reply.Messages)-1 {
 			line.Ticket, line.QueryCode = reply.Ticket, reply.QueryCode
 		}
-		if line.Offset, err = t.add(ctx, cn.session, line); err != nil {
+		lines = append(lines, line)
+	}
+	if err := cn.srv.transcripts().add(ctx, cn.session, lines, reply.Ticket != ""); err != nil {
+		// The dialogue has moved on (perhaps filed the report): the citizen must still
+		// see its answer, though a later resume will not replay it.
+		cn.srv.log.Warn("chat lines not kept", "err", err)
+	}
+	batch := make(frames, len(lines))
+	for i, l := range lines {
+		batch[i] = l
+	}
+	cn.send(batch)
+	return nil
+}
+
+// hello starts or resumes a conversation. Nothing is written: a conversation is kept
+// from the citizen's first message, so a flood of hellos leaves no trace in Redis.
+func (cn *chatConn) hello(ctx context.Context, in *ChatIn) error {
+	if !cn.srv.chats.limits.hello(cn.addr, cn.srv.cfg.Now()) {
+		// Closing lets the page's reconnect back-off pace it.
+		cn.send(frames{errorFrame("too_many_hellos"), closeFrame{websocket.ClosePolicyViolation, "too many hellos"}})
+		return nil
+	}
+	var missed []chatLine
+	if in.Session == "" {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		cn.session = hex.EncodeToString(b)
+	} else {
+		var err error
+		if missed, err = cn.srv.transcripts().since(ctx, in.Session, in.Offset); err != nil {
 			return err
 		}
-		cn.send(line)
+		cn.session = in.Session
 	}
+	batch := frames{map[string]any{"type": "session", "session": cn.session}}
+	if in.Offset == 0 && len(missed) == 0 { // nothing said yet: the bot speaks first
+		g := cn.srv.dialogue.Greeting()
+		batch = append(batch, chatLine{Type: "message", From: "bot", Text: g.Text, Options: g.Options})
+	}
+	for _, l := range missed {
+		batch = append(batch, l)
+	}
+	cn.send(batch)
 	return nil
 }
 
 func (s *Server) transcripts() transcripts {
-	return transcripts{rdb: s.rdb, key: s.key, ttl: s.cfg.SessionTTL}
+	return transcripts{rdb: s.rdb, key: s.key, ttl: s.cfg.SessionTTL, keys: s.cfg.Keys, log: s.log}
 }

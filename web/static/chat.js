@@ -10,6 +10,7 @@
   var offset = Number(sessionStorage.getItem("qf-offset") || "0");
   var ws = null;
   var retry = 500;
+  var lastShown = "";
 
   // Everything shown is text, never HTML: what anyone typed cannot run.
   function show(cls, text) {
@@ -18,6 +19,7 @@
     div.textContent = text;
     log.appendChild(div);
     log.scrollTop = log.scrollHeight;
+    lastShown = cls + "\n" + text;
     return div;
   }
 
@@ -34,6 +36,9 @@
 
   function onLine(m) {
     if (m.offset && m.offset <= offset) { return; }
+    // The greeting is not numbered (nothing is kept until the citizen speaks): a
+    // reconnect before then sends it again, and it is shown once.
+    if (!m.offset && m.from === "bot" && lastShown === "bot\n" + m.text) { return; }
     if (m.offset) { offset = m.offset; sessionStorage.setItem("qf-offset", String(offset)); }
     var div = show(m.from === "me" ? "me" : "bot", m.text);
     if (m.ticket) { div.classList.add("ticket"); div.setAttribute("data-ticket", m.ticket); }
@@ -44,13 +49,13 @@
     var proto = location.protocol === "https:" ? "wss://" : "ws://";
     ws = new WebSocket(proto + location.host + "/ws/chat");
     ws.onopen = function () {
-      retry = 500;
       state.textContent = "已连接";
       ws.send(JSON.stringify({ type: "hello", session: session, offset: offset }));
     };
     ws.onmessage = function (ev) {
       var m = JSON.parse(ev.data);
       if (m.type === "session") {
+        retry = 500; // back off until the server takes the hello, not merely the connection
         if (m.session !== session) { offset = 0; sessionStorage.setItem("qf-offset", "0"); }
         session = m.session;
         sessionStorage.setItem("qf-session", session);
