@@ -146,3 +146,22 @@ func TestStatusLimitHoldsUnderRacingRequests(t *testing.T) {
 		t.Errorf("%d of 50 racing requests allowed, want 10", allowed)
 	}
 }
+
+// One client asking about many numbers: rotating X-Forwarded-For from a peer that is no
+// trusted proxy does not make it many clients.
+func TestStatusLimitPerClientIgnoresForgedAddresses(t *testing.T) {
+	frozen := time.Now()
+	e := newEnvWith(t, func(c *Config) {
+		c.StatusPerIP, c.StatusPerNumber = 5, 100
+		c.Now = func() time.Time { return frozen }
+	})
+	for i := 0; i < 8; i++ {
+		want := http.StatusNotFound
+		if i >= 5 {
+			want = http.StatusTooManyRequests
+		}
+		if code, _, _ := e.guess(t, fmt.Sprintf("QF-20260101-%06d", i+1), fmt.Sprintf("203.0.113.%d", i+1)); code != want {
+			t.Errorf("number %d: %d, want %d", i+1, code, want)
+		}
+	}
+}
