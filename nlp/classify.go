@@ -91,7 +91,7 @@ func (c *classifier) scopeEvidence(t *Text, f *docFeatures, known []knownWord, i
 		}
 	}
 	slices.SortStableFunc(cands, func(a, b scored) int { return cmp.Compare(b.w, a.w) })
-	var ev []Evidence
+	ev := []Evidence{}
 	for _, s := range cands[:min(len(cands), maxModelEvidence)] {
 		text, os, oe := t.quote(s.tok.Start, s.tok.End)
 		ev = append(ev, Evidence{Category: label, Text: text, Source: "model", Start: os, End: oe})

@@ -11,6 +11,8 @@ type docFeatures struct {
 	words []hashedWord
 	pairs []uint64
 	lex   []float64
+	// accuse and request count the shapes of an accusation and of a request (cues.go).
+	accuse, request int
 }
 
 // hashedWord is a token starting with a Chinese character, hashed once for both the
@@ -24,8 +26,9 @@ type hashedWord struct {
 
 // extractFeatures reads the features of a text from its tokens and what the term scan
 // found, its words into ws's buffer when set.
-func extractFeatures(toks []Token, found termsFound, nCat int, ws *workspace) docFeatures {
+func extractFeatures(norm string, toks []Token, found termsFound, nCat int, ws *workspace) docFeatures {
 	f := docFeatures{toks: toks, pairs: found.pairs}
+	f.accuse, f.request = shapeCounts(norm, toks)
 	if ws != nil {
 		f.words = ws.words[:0]
 		f.lex = append(ws.weight[:0], make([]float64, nCat)...)

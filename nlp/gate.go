@@ -17,29 +17,72 @@ import (
 
 type gateConfig struct {
 	maxDF  float64 // words in more than this share of texts are style, not content: left out
+	pairs  bool    // also read character pairs, not only words
+	nb     bool    // weights are Naive Bayes log-count ratios, scaled by a fitted factor
+	// lengthPower: inputs are counts divided by (feature count)^lengthPower; 1 makes the
+	// score a mean, so a long post is not pushed further than a short one by the same
+	// words.
+	lengthPower float64
 	epochs int
 	rate   float64 // initial step; decays as rate/(1+epoch/4)
 	l2     float64
 }
 
-var defaultGateConfig = gateConfig{maxDF: 0.08, epochs: 24, rate: 0.4, l2: 2e-5}
+var defaultGateConfig = gateConfig{maxDF: 0.08, pairs: true, nb: true, lengthPower: 0.5, epochs: 24, rate: 0.4, l2: 2e-5}
 
-// gateParams are the gate's dense weights: the bias and the weights of the lexicon's
-// evidence for misconduct and for out_of_scope.
+// gateParams are the gate's bias and the weights of its dense inputs (gateDense).
 type gateParams struct {
-	bias, lexIn, lexOut float64
+	bias  float64
+	dense [gateDenseN]float64
 }
 
-// gateLex sums the lexicon weights: all misconduct categories, and out_of_scope.
-func gateLex(lex []float64, oos int) (in, out float64) {
-	for c, w := range lex {
+const gateDenseN = 5
+
+// gateDense reads the gate's dense inputs: how much misconduct the lexicon finds, how
+// much out-of-scope matter, whether the misconduct words reach a decisive weight (one
+// word of weight 3, 不作为 or 保护伞, or several lesser ones), which a sum alone cannot
+// express, and how many accusations and requests the text makes (cues.go).
+func gateDense(f *docFeatures, oos int) [gateDenseN]float64 {
+	var in, out float64
+	for c, w := range f.lex {
 		if c == oos {
 			out += w
 		} else {
 			in += w
 		}
 	}
-	return math.Log1p(in), math.Log1p(out)
+	strong := 0.0
+	if in >= decisiveLex {
+		strong = 1
+	}
+	return [gateDenseN]float64{math.Log1p(in), math.Log1p(out), strong, math.Log1p(float64(f.accuse)), min(float64(f.request), 1)}
+}
+
+// decisiveLex is the lexicon weight that makes a word "nearly decisive" (lexicon.yaml).
+const decisiveLex = 3
+
+func (p *gateParams) z(dense *[gateDenseN]float64) float64 {
+	z := p.bias
+	for i, v := range dense {
+		z += p.dense[i] * v
+	}
+	return z
+}
+
+// step moves the parameters against the gradient of one text.
+func (p *gateParams) step(step float64, dense *[gateDenseN]float64) {
+	p.bias -= step
+	for i, v := range dense {
+		p.dense[i] -= step * v
+	}
+}
+
+// gateScale is the factor applied to feature counts in a text of n features.
+func gateScale(n int, power float64) float64 {
+	if n <= 1 {
+		return 1
+	}
+	return math.Pow(float64(n), -power)
 }
 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
@@ -49,8 +92,7 @@ func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 type gateDoc struct {
 	idx    []int32
 	x      []float64
-	lexIn  float64
-	lexOut float64
+	dense  [gateDenseN]float64
 	y      float64
 }
 
@@ -65,6 +107,10 @@ func trainGate(docs []docFeatures, labels []int, oos int, cfg gateConfig) (map[u
 		counts := map[int32]float64{}
 		n := 0
 		docs[d].keys(func(k uint64) {
+			n++ // every feature counts towards the scale, as in scoring
+			if !cfg.pairs && k>>63 == 0 {
+				return
+			}
 			i, ok := index[k]
 			if !ok {
 				i = int32(len(keys))
@@ -72,10 +118,9 @@ func trainGate(docs []docFeatures, labels []int, oos int, cfg gateConfig) (map[u
 				keys = append(keys, k)
 			}
 			counts[i]++
-			n++
 		})
 		g := &gd[d]
-		scale := 1 / math.Max(1, math.Sqrt(float64(n)))
+		scale := gateScale(n, cfg.lengthPower)
 		g.idx = make([]int32, 0, len(counts))
 		for i := range counts {
 			g.idx = append(g.idx, i)
@@ -85,7 +130,7 @@ func trainGate(docs []docFeatures, labels []int, oos int, cfg gateConfig) (map[u
 		for j, i := range g.idx {
 			g.x[j] = counts[i] * scale
 		}
-		g.lexIn, g.lexOut = gateLex(docs[d].lex, oos)
+		g.dense = gateDense(&docs[d], oos)
 		if labels[d] != oos {
 			g.y = 1
 		}
@@ -110,6 +155,14 @@ func trainGate(docs []docFeatures, labels []int, oos int, cfg gateConfig) (map[u
 	}
 	w := make([]float64, len(keys))
 	var p gateParams
+	if cfg.nb {
+		w, p = fitNBGate(gd, len(keys), cfg)
+		out := make(map[uint64]float64, len(keys))
+		for i, k := range keys {
+			out[k] = w[i]
+		}
+		return out, p
+	}
 	order := make([]int, len(gd))
 	for i := range order {
 		order[i] = i
@@ -120,7 +173,7 @@ func trainGate(docs []docFeatures, labels []int, oos int, cfg gateConfig) (map[u
 		rate := cfg.rate / (1 + float64(epoch)/4)
 		for _, d := range order {
 			g := &gd[d]
-			z := p.bias + p.lexIn*g.lexIn + p.lexOut*g.lexOut
+			z := p.z(&g.dense)
 			for j, i := range g.idx {
 				z += w[i] * g.x[j]
 			}
@@ -129,9 +182,7 @@ func trainGate(docs []docFeatures, labels []int, oos int, cfg gateConfig) (map[u
 			for j, i := range g.idx {
 				w[i] -= step*g.x[j] + rate*cfg.l2*w[i]
 			}
-			p.bias -= step
-			p.lexIn -= step * g.lexIn
-			p.lexOut -= step * g.lexOut
+			p.step(step, &g.dense)
 		}
 	}
 	out := make(map[uint64]float64, len(keys))
@@ -139,4 +190,78 @@ func trainGate(docs []docFeatures, labels []int, oos int, cfg gateConfig) (map[u
 		out[k] = w[i]
 	}
 	return out, p
+}
+
+// fitNBGate weighs each feature by its Naive Bayes log-count ratio between in-scope and
+// out-of-scope texts, then fits how much that sum counts against the lexicon's evidence
+// and the bias with a small logistic regression. The regression sees each text's sum
+// from ratios counted without that text's fold (stacking): sums over a text's own counts
+// are overconfident and would drown the lexicon.
+func fitNBGate(gd []gateDoc, nKeys int, cfg gateConfig) ([]float64, gateParams) {
+	const folds = 5
+	in, out := make([][]float64, folds), make([][]float64, folds)
+	tin, tout := make([]float64, folds), make([]float64, folds)
+	for f := range folds {
+		in[f], out[f] = make([]float64, nKeys), make([]float64, nKeys)
+	}
+	for d := range gd {
+		g, f := &gd[d], d%folds
+		for j, i := range g.idx {
+			if g.y == 1 {
+				in[f][i] += g.x[j]
+				tin[f] += g.x[j]
+			} else {
+				out[f][i] += g.x[j]
+				tout[f] += g.x[j]
+			}
+		}
+	}
+	// ratios counts everything except fold skip (-1: nothing skipped).
+	ratios := func(skip int) []float64 {
+		const alpha = 0.5
+		r := make([]float64, nKeys)
+		var ti, to float64
+		for f := range folds {
+			if f != skip {
+				ti, to = ti+tin[f], to+tout[f]
+			}
+		}
+		v := float64(nKeys)
+		for i := range r {
+			var ci, co float64
+			for f := range folds {
+				if f != skip {
+					ci, co = ci+in[f][i], co+out[f][i]
+				}
+			}
+			r[i] = math.Log((ci+alpha)/(ti+alpha*v)) - math.Log((co+alpha)/(to+alpha*v))
+		}
+		return r
+	}
+	sums := make([]float64, len(gd))
+	for f := range folds {
+		r := ratios(f)
+		for d := f; d < len(gd); d += folds {
+			for j, i := range gd[d].idx {
+				sums[d] += r[i] * gd[d].x[j]
+			}
+		}
+	}
+	var p gateParams
+	a := 0.0
+	for epoch := 0; epoch < cfg.epochs*8; epoch++ {
+		rate := cfg.rate / 8 / (1 + float64(epoch)/50)
+		for d := range gd {
+			g := &gd[d]
+			z := a*sums[d] + p.z(&g.dense)
+			step := rate * (sigmoid(z) - g.y)
+			a -= step * sums[d]
+			p.step(step, &g.dense)
+		}
+	}
+	r := ratios(-1)
+	for i := range r {
+		r[i] *= a
+	}
+	return r, p
 }

@@ -16,7 +16,10 @@ type model struct {
 	features  *featureTable // wordKey / pairKey -> log P(feature | class) per class, then the gate's weight
 	lexWeight float64
 	gate      gateParams
+	lenPower  float64 // the gate's lengthPower
 }
+
+func (m *model) gateScale(n int) float64 { return gateScale(n, m.lenPower) }
 
 type trainConfig struct {
 	alpha     float64 // additive smoothing
@@ -30,7 +33,7 @@ func trainModel(docs []docFeatures, labels []int, nClass, oos int, cfg trainConf
 		return nil, fmt.Errorf("no categories")
 	}
 	gateW, gate := trainGate(docs, labels, oos, defaultGateConfig)
-	m := &model{nClass: nClass, oos: oos, features: newFeatureTable(nClass + 1), lexWeight: cfg.lexWeight, gate: gate}
+	m := &model{nClass: nClass, oos: oos, features: newFeatureTable(nClass + 1), lexWeight: cfg.lexWeight, gate: gate, lenPower: defaultGateConfig.lengthPower}
 	total := make([]float64, nClass)
 	for d := range docs {
 		c := labels[d]
@@ -95,9 +98,9 @@ func (m *model) scores(f *docFeatures, out []float64, known []knownWord) (int, f
 		out[c] = float64(acc[c])/logScale + m.lexWeight*math.Log1p(f.lex[c])
 	}
 	all := len(f.words) + len(f.pairs)
-	lexIn, lexOut := gateLex(f.lex, m.oos)
-	z := m.gate.bias + m.gate.lexIn*lexIn + m.gate.lexOut*lexOut +
-		float64(acc[m.nClass])/logScale/math.Max(1, math.Sqrt(float64(all)))
+	dense := gateDense(f, m.oos)
+	z := m.gate.z(&dense) +
+		float64(acc[m.nClass])/logScale*m.gateScale(all)
 	return features, sigmoid(z), known
 }
 

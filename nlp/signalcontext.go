@@ -120,6 +120,9 @@ func isMassCount(norm string, start, numEnd, end int) bool {
 		return false
 	}
 	word := norm[numEnd:end]
+	if word == "家" && strings.HasPrefix(norm[end:], "万户") {
+		return false // 千家万户 is a saying, not a count
+	}
 	if word == "户" || word == "家" {
 		return true
 	}

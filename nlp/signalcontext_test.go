@@ -29,6 +29,9 @@ func TestSignalsInContext(t *testing.T) {
 		{"四五个人去了也没用", nil, []string{SignalMass}},
 		{"三十多户村民的补偿款被扣", []string{SignalMass}, nil},
 		{"涉及120名职工的工资", []string{SignalMass}, nil},
+		{"关系到千家万户的饮水", nil, []string{SignalMass}},
+		{"几经投诉至12345仍然没人管", []string{SignalRepeatClaim}, nil},
+		{"我曾向县信访局反映此事", []string{SignalRepeatClaim}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {

@@ -59,6 +59,15 @@ func newSignalReader(data []byte) (*signalReader, error) {
 			sr.phrases.add(p, termHit{cat: idx})
 		}
 	}
+	// A repeat is a report made before: 多次反映, 几经投诉, 曾向…举报 (the last read as
+	// 曾 + verb). Every pairing of a word of repetition with a way of reporting.
+	if idx := sr.typeIndex(SignalRepeatClaim); idx >= 0 {
+		for _, again := range []string{"多次", "几次", "数次", "几经", "屡次", "反复", "再次", "一再", "曾经", "曾", "早就", "之前", "先后", "多番", "也曾", "多年来"} {
+			for _, verb := range []string{"反映", "投诉", "举报", "上访", "信访", "来信", "留言", "致电", "打电话", "拨打", "找过", "向"} {
+				sr.phrases.add(again+verb, termHit{cat: idx})
+			}
+		}
+	}
 	if idx := sr.typeIndex(SignalTime); idx >= 0 {
 		for _, week := range []string{"上周", "上星期", "这周", "本周", "下周", "周", "星期", "礼拜", "上个礼拜"} {
 			for _, d := range []string{"一", "二", "三", "四", "五", "六", "日", "天"} {
