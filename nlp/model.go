@@ -16,10 +16,7 @@ type model struct {
 	features  *featureTable // wordKey / pairKey -> log P(feature | class) per class, then the gate's weight
 	lexWeight float64
 	gate      gateParams
-	lenPower  float64 // the gate's lengthPower
 }
-
-func (m *model) gateScale(n int) float64 { return gateScale(n, m.lenPower) }
 
 type trainConfig struct {
 	alpha     float64 // additive smoothing
@@ -33,7 +30,7 @@ func trainModel(docs []docFeatures, labels []int, nClass, oos int, cfg trainConf
 		return nil, fmt.Errorf("no categories")
 	}
 	gateW, gate := trainGate(docs, labels, oos, defaultGateConfig)
-	m := &model{nClass: nClass, oos: oos, features: newFeatureTable(nClass + 1), lexWeight: cfg.lexWeight, gate: gate, lenPower: defaultGateConfig.lengthPower}
+	m := &model{nClass: nClass, oos: oos, features: newFeatureTable(nClass + 1), lexWeight: cfg.lexWeight, gate: gate}
 	total := make([]float64, nClass)
 	for d := range docs {
 		c := labels[d]
@@ -100,7 +97,7 @@ func (m *model) scores(f *docFeatures, out []float64, known []knownWord) (int, f
 	all := len(f.words) + len(f.pairs)
 	dense := gateDense(f, m.oos)
 	z := m.gate.z(&dense) +
-		float64(acc[m.nClass])/logScale*m.gateScale(all)
+		float64(acc[m.nClass])/logScale*gateScale(all)
 	return features, sigmoid(z), known
 }
 
