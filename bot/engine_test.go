@@ -167,3 +167,12 @@ func TestDialogueWhenTheStoreIsDown(t *testing.T) {
 		t.Errorf("err = %v, want ErrUnavailable", err)
 	}
 }
+
+// An out-of-scope matter is told where it belongs, by the department its words point to.
+func TestOutOfScopeNamesWhereToGo(t *testing.T) {
+	f := newFixture(t)
+	r := f.talk(t, "s-wage", "包工头拖欠我们十几个人三个月工资，打电话也不接。")
+	if msg := last(r); !strings.Contains(msg, "人社局") || !strings.Contains(msg, "12333") || !strings.Contains(msg, "仍要提交") {
+		t.Errorf("out of scope reply %q does not name 人社局 (12333)", msg)
+	}
+}
