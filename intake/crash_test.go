@@ -44,10 +44,12 @@ func crashChild(addr string) int {
 	}
 }
 
-func startRedis(t *testing.T, dir string, port int) *exec.Cmd {
+// startRedis runs a redis-server of the test's own on port, with an append-only file
+// in dir fsynced on every write, and extra arguments (--replicaof …).
+func startRedis(t *testing.T, dir string, port int, extra ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command("redis-server", "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--dir", dir,
-		"--appendonly", "yes", "--appendfsync", "always", "--save", "")
+	cmd := exec.Command("redis-server", append([]string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--dir", dir,
+		"--appendonly", "yes", "--appendfsync", "always", "--save", ""}, extra...)...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

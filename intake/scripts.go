@@ -9,19 +9,34 @@ import "github.com/redis/go-redis/v9"
 // JSON (Pub/Sub: those not listening miss it; the stream is what keeps it).
 
 // reserveScript: the first step of creation. If the sender's message was seen before,
-// return the ticket it made; otherwise draw the next number of the day.
+// return the ticket it made; otherwise draw the next number of the day that no ticket
+// holds. The counter can go back (an append-only file restored to a moment before a
+// crash, a failover to a replica that lagged), and a number it gives twice would open
+// someone else's complaint: a number whose ticket exists is passed over and the next one
+// drawn, in the same step. The ticket keys are built here from ARGV[2] and the number;
+// they carry the store's hash tag, so they sit on the script's slot.
 //
 //	KEYS[1] idempotency key   KEYS[2] the day's sequence
+//	ARGV[1] ticket id prefix ("QF-20260302-")  ARGV[2] ticket key prefix ("qf:{main}:t:")
+//	ARGV[3] "touch" to rewrite the idempotency key of a seen message, so that a WAIT or
+//	        WAITAOF on this connection also covers the first delivery's writes
 //	returns {0, existing id} or {1, number}
 var reserveScript = redis.NewScript(`
 local existing = redis.call('GET', KEYS[1])
-if existing then return {0, existing} end
-return {1, redis.call('INCR', KEYS[2])}
+if existing then
+  if ARGV[3] == 'touch' then redis.call('SET', KEYS[1], existing, 'KEEPTTL') end
+  return {0, existing}
+end
+while true do
+  local n = redis.call('INCR', KEYS[2])
+  if redis.call('EXISTS', ARGV[2] .. ARGV[1] .. string.format('%06d', n)) == 0 then return {1, n} end
+end
 `)
 
 // createScript stores a new ticket, its first audit entry, its indexes, its figures
 // counters and a "created" event, unless a concurrent delivery of the same message got
-// there first.
+// there first, or the ticket's number was taken meanwhile (the counter went back
+// between the two steps): then nothing is written and the caller draws again.
 //
 //	KEYS[1] idempotency key  KEYS[2] ticket hash  KEYS[3] audit list  KEYS[4] event stream
 //	KEYS[5] due index  KEYS[6] the category's fingerprint index  KEYS[7] the day's figures
@@ -29,10 +44,12 @@ return {1, redis.call('INCR', KEYS[2])}
 //	ARGV[1] id  ARGV[2] audit entry (JSON)  ARGV[3] index score  ARGV[4] due score or ""
 //	ARGV[5] fingerprint member ("<fingerprint>:<id>")  ARGV[6] live message  ARGV[7] n
 //	ARGV[8..7+n] figures fields (tally)  ARGV[8+n..] ticket field/value pairs
-//	returns {1, id} when created, {0, existing id} when the message had made one already
+//	returns {1, id} when created, {0, existing id} when the message had made one already,
+//	{2, id} when a ticket with that id exists
 var createScript = redis.NewScript(tallyLua + `
 local existing = redis.call('GET', KEYS[1])
 if existing then return {0, existing} end
+if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then return {2, ARGV[1]} end
 local n = tonumber(ARGV[7])
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[2], unpack(ARGV, 8 + n))

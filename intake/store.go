@@ -33,16 +33,22 @@ import (
 //	                      term (the search index: one set per word)
 //	fig:YYYYMMDD          the figures counters of the tickets created that day (tally.go)
 type Store struct {
-	rdb      redis.UniversalClient
-	prefix   string
-	now      func() time.Time
-	outcomes Outcomes
+	rdb         redis.UniversalClient
+	prefix      string
+	now         func() time.Time
+	outcomes    Outcomes
+	durability  Durability
+	durableWait time.Duration
 }
 
 // NewStore uses rdb (a single Redis, Sentinel or Cluster client) under namespace ns.
 // now is the clock, injectable for tests.
-func NewStore(rdb redis.UniversalClient, ns string, outcomes Outcomes, now func() time.Time) *Store {
-	return &Store{rdb: rdb, prefix: "qf:{" + ns + "}:", now: now, outcomes: outcomes}
+func NewStore(rdb redis.UniversalClient, ns string, outcomes Outcomes, now func() time.Time, opts ...StoreOption) *Store {
+	s := &Store{rdb: rdb, prefix: "qf:{" + ns + "}:", now: now, outcomes: outcomes, durability: DurableNone}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 func (s *Store) key(parts ...string) string { return s.prefix + strings.Join(parts, ":") }
@@ -78,52 +84,84 @@ func dueScore(t *Ticket) string {
 	return strconv.FormatInt(t.Due.EndOf().Unix(), 10)
 }
 
+// maxDraws bounds how many numbers one create tries when each it drew was taken
+// meanwhile; the reserve script itself passes over every number already held.
+const maxDraws = 5
+
 // Create stores a new ticket made from the sender's message source (channel + message or
 // call id). A second delivery of the same source returns the first ticket with
-// created=false. At most two round trips: reserve a number, then store atomically.
+// created=false. Two round trips: reserve a number no ticket holds, then store
+// atomically; with a durability setting, a wait for it on the same connection follows,
+// for a repeated delivery too.
 func (s *Store) Create(ctx context.Context, t Ticket, actor string, role Role) (*Ticket, bool, error) {
 	if t.Source == "" || t.Channel == "" {
 		return nil, false, errorf(CodeInvalid, "a ticket needs its source and channel")
 	}
+	idem := s.key("idem", t.Source)
+	w, done, err := s.writer(ctx, idem)
+	if err != nil {
+		return nil, false, err
+	}
+	defer done()
+	tk, created, err := s.create(ctx, w, t, actor, role)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := s.waitDurable(ctx, w); err != nil {
+		return nil, false, err
+	}
+	return tk, created, nil
+}
+
+func (s *Store) create(ctx context.Context, w redis.Scripter, t Ticket, actor string, role Role) (*Ticket, bool, error) {
 	now := s.now()
 	day := DateOf(now)
+	ymd := fmt.Sprintf("%04d%02d%02d", day.Year, day.Month, day.Day)
 	idem := s.key("idem", t.Source)
-	res, err := reserveScript.Run(ctx, s.rdb, []string{idem, s.key("seq", fmt.Sprintf("%04d%02d%02d", day.Year, day.Month, day.Day))}).Slice()
-	if err != nil {
-		return nil, false, unavailable(err)
+	touch := ""
+	if s.durable() {
+		touch = "touch"
 	}
-	if res[0].(int64) == 0 {
-		existing, err := s.Get(ctx, res[1].(string))
-		return existing, false, err
+	for draw := 0; draw < maxDraws; draw++ {
+		res, err := reserveScript.Run(ctx, w, []string{idem, s.key("seq", ymd)}, "QF-"+ymd+"-", s.key("t", ""), touch).Slice()
+		if err != nil {
+			return nil, false, unavailable(err)
+		}
+		if res[0].(int64) == 0 {
+			existing, err := s.Get(ctx, res[1].(string))
+			return existing, false, err
+		}
+		t.ID = fmt.Sprintf("QF-%s-%06d", ymd, res[1].(int64))
+		t.Version, t.Status, t.CreatedAt, t.UpdatedAt = 1, StatusReceived, now, now
+		entry := NextAudit(t.ID, nil, now, actor, role, ActCreate, "", StatusReceived, "")
+		t.AuditHead, t.AuditSeq = entry.Hash, entry.Seq
+		entryJSON, err := json.Marshal(entry)
+		if err != nil {
+			return nil, false, fmt.Errorf("encode audit entry: %w", err)
+		}
+		keys := append([]string{idem, s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.key("due"),
+			s.key("fp", t.Category), s.dayKey(day)}, s.indexes(&t)...)
+		for _, term := range t.Terms {
+			keys = append(keys, s.key("idx", "term", term))
+		}
+		counters := s.tally(&t)
+		args := []any{t.ID, entryJSON, now.UnixMilli(), dueScore(&t), t.Fingerprint + ":" + t.ID, liveMessage("created", &t, ""), len(counters)}
+		for _, f := range counters {
+			args = append(args, f)
+		}
+		args = append(args, t.fields()...)
+		res, err = createScript.Run(ctx, w, keys, args...).Slice()
+		if err != nil {
+			return nil, false, unavailable(err)
+		}
+		if res[0].(int64) == 1 {
+			return &t, true, nil
+		}
+		// 0: a concurrent delivery of the same message won; the next reserve answers its
+		// ticket (and touches it, so a durability wait covers it). 2: the number was taken
+		// between the two steps (the counter went back): draw again.
 	}
-	t.ID = fmt.Sprintf("QF-%04d%02d%02d-%06d", day.Year, day.Month, day.Day, res[1].(int64))
-	t.Version, t.Status, t.CreatedAt, t.UpdatedAt = 1, StatusReceived, now, now
-	entry := NextAudit(t.ID, nil, now, actor, role, ActCreate, "", StatusReceived, "")
-	t.AuditHead, t.AuditSeq = entry.Hash, entry.Seq
-	entryJSON, err := json.Marshal(entry)
-	if err != nil {
-		return nil, false, fmt.Errorf("encode audit entry: %w", err)
-	}
-	keys := append([]string{idem, s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.key("due"),
-		s.key("fp", t.Category), s.dayKey(day)}, s.indexes(&t)...)
-	for _, term := range t.Terms {
-		keys = append(keys, s.key("idx", "term", term))
-	}
-	counters := s.tally(&t)
-	args := []any{t.ID, entryJSON, now.UnixMilli(), dueScore(&t), t.Fingerprint + ":" + t.ID, liveMessage("created", &t, ""), len(counters)}
-	for _, f := range counters {
-		args = append(args, f)
-	}
-	args = append(args, t.fields()...)
-	res, err = createScript.Run(ctx, s.rdb, keys, args...).Slice()
-	if err != nil {
-		return nil, false, unavailable(err)
-	}
-	if res[0].(int64) == 0 { // a concurrent delivery of the same message won
-		existing, err := s.Get(ctx, res[1].(string))
-		return existing, false, err
-	}
-	return &t, true, nil
+	return nil, false, errorf(CodeUnavailable, "no free ticket number after %d draws", maxDraws)
 }
 
 // Get reads a ticket.

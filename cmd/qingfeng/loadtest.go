@@ -42,6 +42,7 @@ func runLoadTest(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	chats := fs.Int("chats", 1000, "active chats")
 	rate := fs.Int("rate", 500, "chat messages per second across all chats")
 	duration := fs.Duration("duration", 10*time.Second, "how long the chats talk")
+	durability := fs.String("durability", "none", "the child server's QINGFENG_DURABILITY: none, aof (the Redis needs 7.2+ and appendonly yes) or replica (it needs a replica)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,12 +50,13 @@ func runLoadTest(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	ns := "loadtest-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	secret := randomHex(16)
 	defer cleanNamespace(*redisURL, ns)
-	srv, addr, err := startChildServer(ctx, *redisURL, ns, "QINGFENG_WEBHOOK_SECRET="+secret, "QINGFENG_SECRET_KEY="+randomKey())
+	srv, addr, err := startChildServer(ctx, *redisURL, ns, "QINGFENG_WEBHOOK_SECRET="+secret, "QINGFENG_SECRET_KEY="+randomKey(),
+		"QINGFENG_DURABILITY="+*durability)
 	if err != nil {
 		return err
 	}
 	defer stopChildServer(srv)
-	fmt.Fprintf(stdout, "server pid %d on %s, namespace %s\n", srv.Process.Pid, addr, ns)
+	fmt.Fprintf(stdout, "server pid %d on %s, namespace %s, durability %s\n", srv.Process.Pid, addr, ns, *durability)
 
 	// 1. Idle websocket sessions on the fresh server: its memory per session.
 	before := rssKB(srv.Process.Pid)
@@ -84,8 +86,8 @@ func runLoadTest(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 			Transcript: complaints[i%len(complaints)]})
 		return postSigned("http://"+addr+"/api/v1/webhooks/hotline", secret, body)
 	})
-	fmt.Fprintf(stdout, "webhook intake: %d tickets in %v: %.0f tickets/s, p50 %v, p99 %v\n",
-		len(lat), took.Round(time.Millisecond), float64(len(lat))/took.Seconds(), pct(lat, 50), pct(lat, 99))
+	fmt.Fprintf(stdout, "webhook intake: %d tickets in %v: %.0f tickets/s, p50 %v, p99 %v, %d failed\n",
+		len(lat), took.Round(time.Millisecond), float64(len(lat))/took.Seconds(), pct(lat, 50), pct(lat, 99), *webhooks-len(lat))
 
 	// 3. Bot replies: many chats talking at a steady total rate.
 	replyLat, sent := talk(addr, *chats, *rate, *duration)

@@ -31,7 +31,13 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	trustedProxies := fs.String("trusted-proxies", os.Getenv("QINGFENG_TRUSTED_PROXIES"),
 		"comma-separated CIDRs of the proxies whose X-Forwarded-For is believed; none by default; env QINGFENG_TRUSTED_PROXIES")
 	metricsAddr := fs.String("metrics-addr", os.Getenv("QINGFENG_METRICS_ADDR"), "listen address of /metrics; empty serves none; env QINGFENG_METRICS_ADDR")
+	var df durabilityFlags
+	df.register(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	durability, durable, err := df.option()
+	if err != nil {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
@@ -67,7 +73,10 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	store := intake.NewStore(backend.Client, *namespace, outcomes, time.Now)
+	store := intake.NewStore(backend.Client, *namespace, outcomes, time.Now, durable)
+	if err := checkDurability(ctx, durability, store, log); err != nil {
+		return err
+	}
 	cal, err := intake.NewCalendar()
 	if err != nil {
 		return err

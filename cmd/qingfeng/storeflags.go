@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -46,4 +47,47 @@ func (f *storeFlags) open(ctx context.Context) (*intake.Store, func(), error) {
 		return nil, nil, err
 	}
 	return intake.NewStore(rdb, f.namespace, outcomes, time.Now), func() { rdb.Close() }, nil
+}
+
+// durabilityFlags say when a created ticket is acknowledged (README, "Durability").
+type durabilityFlags struct {
+	mode    string
+	timeout time.Duration
+}
+
+func (d *durabilityFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.mode, "durability", envOr("QINGFENG_DURABILITY", "none"),
+		"acknowledge a new ticket once it is in Redis (none), fsynced to the append-only file (aof: WAITAOF) or on a replica (replica: WAIT); env QINGFENG_DURABILITY")
+	timeout, err := time.ParseDuration(envOr("QINGFENG_DURABILITY_TIMEOUT", "1s"))
+	if err != nil {
+		timeout = -1 // refused by option, with the variable named
+	}
+	fs.DurationVar(&d.timeout, "durability-timeout", timeout, "how long a create waits for its durability before answering 503; env QINGFENG_DURABILITY_TIMEOUT")
+}
+
+// option is the store setting the flags ask for.
+func (d *durabilityFlags) option() (intake.Durability, intake.StoreOption, error) {
+	mode, err := intake.ParseDurability(d.mode)
+	if err != nil {
+		return "", nil, fmt.Errorf("QINGFENG_DURABILITY: %w", err)
+	}
+	if d.timeout <= 0 {
+		return "", nil, fmt.Errorf("QINGFENG_DURABILITY_TIMEOUT: want a positive duration such as 1s")
+	}
+	return mode, intake.WithDurability(mode, d.timeout), nil
+}
+
+// check refuses to start when Redis cannot give the guarantee asked for (WAITAOF needs
+// Redis 7.2 and appendonly yes), and warns when no replica is connected yet: until one
+// is, every create answers 503.
+func checkDurability(ctx context.Context, mode intake.Durability, store *intake.Store, log *slog.Logger) error {
+	err := store.CheckDurability(ctx)
+	switch {
+	case err == nil:
+		return nil
+	case mode == intake.DurableReplica:
+		log.Warn("durability replica: no replica acknowledges yet; new tickets answer 503 until one does", "err", err)
+		return nil
+	}
+	return err
 }
