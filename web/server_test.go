@@ -376,6 +376,8 @@ func FuzzParseSMS(f *testing.F) {
 func FuzzParseCall(f *testing.F) {
 	f.Add([]byte(`{"call_id":"1","event":"hangup","transcript":"局长"}`))
 	f.Add([]byte(`{"call_id":"","event":"ringing"}`))
+	f.Add([]byte(`{"call_id":"2","event":"hangup","turns":[{"speaker":"operator","text":"您好"},{"speaker":"caller","text":"镇长"}]}`))
+	f.Add([]byte(`{"call_id":"3","event":"hangup","turns":[{"speaker":"x"}]}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		e, ae := ParseCall(body)
