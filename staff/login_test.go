@@ -56,6 +56,10 @@ func TestResetEndsSessionsAndForcesChange(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 		}
 	}
+	elsewhere, _, err := d.Login(ctx, "lead", otp, "", "phone")
+	if err != nil {
+		t.Fatal(err)
+	}
 	fresh, csrf, err := d.ChangePassword(ctx, pending, otp, "a brand new password", "desk")
 	if err != nil || fresh == "" || csrf == "" {
 		t.Fatalf("change: %v", err)
@@ -63,8 +67,10 @@ func TestResetEndsSessionsAndForcesChange(t *testing.T) {
 	if a, _, err := d.Session(ctx, fresh); err != nil || a.MustChange {
 		t.Errorf("after the change: %+v %v", a, err)
 	}
-	if _, _, err := d.Session(ctx, pending); !errors.Is(err, ErrNoSession) {
-		t.Errorf("the one-time password's session after the change: %v", err)
+	for _, old := range []string{pending, elsewhere} {
+		if _, _, err := d.Session(ctx, old); !errors.Is(err, ErrNoSession) {
+			t.Errorf("a session from before the change: %v", err)
+		}
 	}
 	if _, _, err := d.Login(ctx, "lead", otp, "", "desk"); !errors.Is(err, ErrBadLogin) {
 		t.Errorf("the one-time password used again: %v", err)

@@ -181,7 +181,7 @@ func (s *Server) staffLogin(c echo.Context) error {
 	}
 	acct, _, err := s.staff.Session(ctx, token)
 	if err != nil {
-		return err
+		return loginError(err)
 	}
 	s.setSessionCookie(c, token)
 	return c.JSON(http.StatusOK, loginResponse{CSRF: csrf, MustChange: acct.MustChange})
@@ -198,6 +198,8 @@ func loginError(err error) error {
 		return fail(http.StatusTooManyRequests, "login_throttled")
 	case errors.Is(err, staff.ErrDisabled):
 		return fail(http.StatusForbidden, "disabled")
+	case errors.Is(err, staff.ErrNoSession): // ended as soon as it was opened (disabled meanwhile)
+		return fail(http.StatusUnauthorized, "login_required")
 	}
 	return err
 }
@@ -223,8 +225,6 @@ func (s *Server) staffPassword(c echo.Context) error {
 		return fail(http.StatusForbidden, "bad_password")
 	case errors.Is(err, staff.ErrInvalid):
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "weak_password", Msg: messages["weak_password"], Err: err}
-	case errors.Is(err, staff.ErrNoSession):
-		return fail(http.StatusUnauthorized, "login_required")
 	case err != nil:
 		return loginError(err)
 	}

@@ -1,21 +1,59 @@
 'use strict';
-document.getElementById('login').addEventListener('submit', async ev => {
-  ev.preventDefault();
-  const error = document.getElementById('error');
-  error.textContent = '';
-  try {
-    await QF.api('POST', '/login', {
-      username: document.getElementById('username').value.trim(),
-      password: document.getElementById('password').value,
-      code: document.getElementById('code').value.trim(),
-    });
-    const next = new URLSearchParams(location.search).get('next') || '/staff/';
-    location.href = next.startsWith('/staff') ? next : '/staff/';
-  } catch (e) {
-    error.textContent = e.message;
-    if (e.code === 'code_required') {
-      document.getElementById('code-row').hidden = false;
-      document.getElementById('code').focus();
+(() => {
+  const $ = id => document.getElementById(id);
+  const next = () => {
+    const to = new URLSearchParams(location.search).get('next') || '/staff/';
+    location.href = to.startsWith('/staff') ? to : '/staff/';
+  };
+  // After a login with a one-time password, the password typed is kept here only until
+  // the new one is set: the server asks for it again as the current password.
+  let pending = null;
+
+  $('login').addEventListener('submit', async ev => {
+    ev.preventDefault();
+    $('error').textContent = '';
+    const password = $('password').value;
+    try {
+      const r = await QF.api('POST', '/login', {
+        username: $('username').value.trim(),
+        password,
+        code: $('code').value.trim(),
+      });
+      if (!r.must_change) return next();
+      pending = { csrf: r.csrf, current: password };
+      $('login').hidden = true;
+      $('change').hidden = false;
+      $('new-password').focus();
+    } catch (e) {
+      $('error').textContent = e.message;
+      if (e.code === 'code_required') {
+        $('code-row').hidden = false;
+        $('code').focus();
+      }
     }
-  }
-});
+  });
+
+  // The session may do nothing but this until it is done; QF.api carries no CSRF token
+  // before a console page has started, so this one request is made by hand.
+  $('change').addEventListener('submit', async ev => {
+    ev.preventDefault();
+    const error = $('change-error');
+    error.textContent = '';
+    const fresh = $('new-password').value;
+    if (fresh !== $('new-password-again').value) {
+      error.textContent = '两次输入的新密码不一致。';
+      return;
+    }
+    const r = await fetch('/staff/api/password', {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': pending.csrf },
+      body: JSON.stringify({ current: pending.current, new: fresh }),
+    });
+    if (r.ok) {
+      pending = null;
+      return next();
+    }
+    const data = await r.json().catch(() => ({}));
+    error.textContent = data.message || ('设置失败（' + r.status + '）');
+  });
+})();
