@@ -62,3 +62,23 @@ func TestPlainStaffRank(t *testing.T) {
 		t.Errorf("rank %q, want staff (一般干部): %+v", res.Subject.Rank, res.Subject)
 	}
 }
+
+func TestUnitNamesStayWhole(t *testing.T) {
+	a := testAnalyzer(t)
+	for _, tt := range []struct{ text, unit string }{
+		{"投诉L5县环保局。县环保局噪声测试数据造假。", "L5县环保局"},
+		{"承蒙党和政府的好政策，县民政局的工作人员却把补贴扣了。", "县民政局"},
+		{"柳塘村村民委员会今年每人收两百修路钱，不交就不给开证明。", "柳塘村村民委员会"},
+		{"我在清源市不动产登记中心办抵押注销，窗口说五个工作日，一个多月了还没办好。", "清源市不动产登记中心"},
+		{"云溪县住房和城乡建设局房地产科让我们自己去打官司，交房五年办不了证。", "云溪县住房和城乡建设局房地产科"},
+		{"县政府办公室的工作人员把我的材料弄丢了。", "县政府办公室"},
+	} {
+		res, err := a.Analyze(tt.text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Subject.Unit != tt.unit {
+			t.Errorf("%s: unit %q, want %q", tt.text, res.Subject.Unit, tt.unit)
+		}
+	}
+}

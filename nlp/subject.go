@@ -399,12 +399,13 @@ func (h termHit) textOf(sr *subjectReader) string { return sr.titleInfo[h.cat].t
 func (sr *subjectReader) findUnits(norm string, toks []Token) []unitMention {
 	var out []unitMention
 	for j := 0; j < len(toks); j++ {
-		if !sr.isUnitEnd(&toks[j]) && !sr.isStemUnit(norm, &toks[j]) {
+		if !sr.isUnitEnd(&toks[j]) && !sr.isStemUnit(norm, &toks[j]) || sr.notUnits[toks[j].Text] || isVerbAfterUnit(toks, j) {
 			continue
 		}
 		// A unit followed directly by more unit words (县政府 办公室) ends later.
 		end := j
-		for end+1 < len(toks) && toks[end+1].Pos != "v" && sr.isUnitEnd(&toks[end+1]) && isSuffixOnly(sr, toks[end+1].Text) {
+		// A single character after a name is more often a verb (中心办抵押) than a unit.
+		for end+1 < len(toks) && utf8.RuneCountInString(toks[end+1].Text) >= 2 && sr.isUnitEnd(&toks[end+1]) && isSuffixOnly(sr, toks[end+1].Text) {
 			end++
 		}
 		i, singles := j, 0
@@ -443,6 +444,30 @@ func (sr *subjectReader) findUnits(norm string, toks []Token) []unitMention {
 		j = end
 	}
 	return out
+}
+
+// isVerbAfterUnit: a one-character verb right after a whole unit name (登记中心 办 抵押)
+// is what was done there, not the end of a longer name.
+func isVerbAfterUnit(toks []Token, j int) bool {
+	return j > 0 && toks[j].Pos == "v" && toks[j-1].Pos == "nt" && utf8.RuneCountInString(toks[j].Text) == 1
+}
+
+// isPlaceCode: one capital letter and at most two digits (A, L5, M12).
+func isPlaceCode(w string) bool {
+	if len(w) == 0 || len(w) > 3 || w[0] < 'A' || w[0] > 'Z' {
+		return false
+	}
+	for i := 1; i < len(w); i++ {
+		if w[i] < '0' || w[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func firstRuneString(w string) string {
+	_, size := decodeRune(w, 0)
+	return w[:size]
 }
 
 func isJoiner(w string) bool { return w == "和" || w == "与" }
@@ -531,6 +556,11 @@ func (sr *subjectReader) isUnitEnd(t *Token) bool {
 func (sr *subjectReader) isUnitPart(tok, next *Token) (ok, single bool) {
 	if sr.isNotLevel(tok.Text) || nonUnitNoun[tok.Text] {
 		return false, false
+	}
+	// L5县, A3区, M市: public boards anonymise places as a letter and a number, which
+	// belong to the unit's name like the place they stand for.
+	if isPlaceCode(tok.Text) && sr.isMarker(firstRuneString(next.Text)) {
+		return true, false
 	}
 	if sr.isMarker(tok.Text) {
 		return true, false
