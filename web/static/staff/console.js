@@ -76,7 +76,7 @@ const QF = (() => {
     operator: [['/staff/operator', '接听登记'], ['/staff/', '我的来电工单']],
     intake: [['/staff/', '工单队列'], ['/staff/operator', '接听登记'], ['/staff/figures', '统计报表']],
     handler: [['/staff/', '本单位工单']],
-    leader: [['/staff/', '工单队列'], ['/staff/figures', '统计报表']],
+    leader: [['/staff/', '工单队列'], ['/staff/figures', '统计报表'], ['/staff/admin', '账号留痕']],
     admin: [['/staff/admin', '系统管理']],
   };
   const roleNames = { operator: '接线员', intake: '信访室', handler: '承办单位', leader: '领导', admin: '管理员' };
