@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -65,9 +64,29 @@ func New(tickets Tickets, nlp Understander, sessions Sessions) *Engine {
 // Greeting is what a new conversation opens with, before the citizen says anything.
 func (e *Engine) Greeting() Message { return Message{Text: msg("welcome")} }
 
+// Sender is what a channel knows of who is writing, beyond the conversation's key.
+type Sender struct {
+	// Phone is the number an SMS came from. The dialogue does not ask for a phone then,
+	// and a real-name report takes this one. It is never kept in the session: the
+	// channel passes it with every message.
+	Phone string
+}
+
+// turn is one message being answered: the conversation, and what its channel knows of
+// the sender.
+type turn struct {
+	*Session
+	from Sender
+}
+
 // Handle answers one message of the conversation (channel, key): key is the web
 // session id, or a keyed hash of the SMS sender's number.
 func (e *Engine) Handle(ctx context.Context, channel, key, text string) (*Reply, error) {
+	return e.HandleFrom(ctx, channel, key, Sender{}, text)
+}
+
+// HandleFrom is Handle for a channel that knows more of the sender (an SMS's number).
+func (e *Engine) HandleFrom(ctx context.Context, channel, key string, from Sender, text string) (*Reply, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return say(msg("empty")), nil
@@ -81,7 +100,7 @@ func (e *Engine) Handle(ctx context.Context, channel, key, text string) (*Reply,
 			return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 		}
 		private := answersIdentity(s, text)
-		reply, err := e.step(ctx, s, text)
+		reply, err := e.step(ctx, &turn{Session: s, from: from}, text)
 		if err != nil {
 			return nil, err
 		}
@@ -96,182 +115,253 @@ func (e *Engine) Handle(ctx context.Context, channel, key, text string) (*Reply,
 	}
 }
 
-var (
-	queryRE      = regexp.MustCompile(`^查询\s*(QF-\d{8}-\d{6})\s+([A-Za-z0-9]{12})\s*$`)
-	supplementRE = regexp.MustCompile(`(?s)^补充\s*(QF-\d{8}-\d{6})\s+([A-Za-z0-9]{12})\s+(.+)$`)
-)
-
 // step advances the session by one message and says what comes next.
-func (e *Engine) step(ctx context.Context, s *Session, text string) (*Reply, error) {
-	word := strings.Trim(text, "。！!？?，,. ")
+func (e *Engine) step(ctx context.Context, t *turn, text string) (*Reply, error) {
+	word := bare(text)
 	switch {
 	case oneOf(word, wordsRestart):
-		*s = Session{Channel: s.Channel, Key: s.Key, Version: s.Version, Stage: stageDescribe, ReportID: newReportID()}
+		*t.Session = Session{Channel: t.Channel, Key: t.Key, Version: t.Version, Stage: stageDescribe, ReportID: newReportID()}
 		return say(msg("restart"), msg("welcome")), nil
 	case oneOf(word, wordsHandoff):
-		s.Handoff = true
+		t.Handoff = true
 		return say(msg("handoff")), nil
 	}
-	if m := queryRE.FindStringSubmatch(text); m != nil {
-		return e.status(ctx, m[1], m[2])
+	if number, code, ok := parseQuery(text); ok {
+		return e.status(ctx, number, code)
 	}
-	if m := supplementRE.FindStringSubmatch(text); m != nil {
-		_, err := e.tickets.Supplement(ctx, m[1], m[2], m[3])
-		if err := storeErr(err); err != nil {
-			if intake.CodeOf(err) == "" {
-				return nil, err
-			}
-			return say(msg("not_found")), nil
+	// One reading of the message serves the danger check and the checks of an answer.
+	res, err := e.nlp.Analyze(text)
+	if err != nil {
+		res = nil
+	}
+	endangered := res != nil && danger(res)
+	if endangered {
+		t.Urgent = true
+	}
+	var r *Reply
+	if number, code, content, ok := parseSupplement(text); ok {
+		r, err = e.supplement(ctx, number, code, content)
+	} else {
+		if t.ReportID == "" {
+			t.ReportID = newReportID()
 		}
-		return say(fmt.Sprintf(msg("supplemented"), m[1])), nil
+		r, err = e.advance(ctx, t, text, word, res)
 	}
-	if s.ReportID == "" {
-		s.ReportID = newReportID()
-	}
-	var pre []Message
-	if res, err := e.nlp.Analyze(text); err == nil && danger(res) {
-		s.Urgent = true
-		pre = append(pre, Message{Text: msg("emergency")})
-	}
-	r, err := e.advance(ctx, s, text, word)
 	if err != nil {
 		return nil, err
 	}
-	r.Messages = append(pre, r.Messages...)
+	if endangered {
+		r.Messages = append([]Message{{Text: msg("emergency")}}, r.Messages...)
+	}
 	return r, nil
 }
 
-func (e *Engine) advance(ctx context.Context, s *Session, text, word string) (*Reply, error) {
-	if rest, ok := correction(text); ok && s.Last != "" && s.Stage != stageConfirm && s.Stage != stageDone {
-		s.set(s.Last, rest)
-		r := e.next(s)
-		r.Messages = append([]Message{{Text: msg("corrected")}}, r.Messages...)
-		return r, nil
+func (e *Engine) supplement(ctx context.Context, number, code, content string) (*Reply, error) {
+	_, err := e.tickets.Supplement(ctx, number, code, content)
+	if err := storeErr(err); err != nil {
+		if intake.CodeOf(err) == "" {
+			return nil, err
+		}
+		return say(msg("not_found")), nil
 	}
-	switch s.Stage {
+	return say(fmt.Sprintf(msg("supplemented"), number)), nil
+}
+
+// questions are the stages that ask for one part of the report.
+var questions = map[string]bool{stageUnit: true, stageWho: true, stageWhen: true, stageEvidence: true,
+	stageIdentity: true, stageName: true, stagePhone: true}
+
+func (e *Engine) advance(ctx context.Context, t *turn, text, word string, res *nlp.Result) (*Reply, error) {
+	corrected := false
+	if rest, ok := correction(text); ok && questions[t.Stage] && t.Last != "" {
+		// "不是，是今年三月": the answer to the question before, asked again.
+		t.Stage, text, word, corrected = t.Last, rest, bare(rest), true
+	}
+	if oneOf(strings.ToLower(word), wordsGreeting) {
+		switch t.Stage {
+		case "", stageDescribe:
+			if t.Description == "" {
+				t.Stage = stageDescribe
+				return say(msg("welcome")), nil
+			}
+		case stageDone:
+		default:
+			return e.resume(t), nil
+		}
+	}
+	switch t.Stage {
 	case "", stageDescribe:
-		return e.describe(s, text), nil
+		return e.describe(t, text, res), nil
 	case stageOutOfScope:
 		if oneOf(word, wordsProceed) {
-			s.OutOfScope = true
-			return e.next(s), nil
+			t.OutOfScope = true
+			return e.next(t), nil
 		}
-		return e.describe(s, text), nil
-	case stageUnit, stageWho, stageWhen, stageEvidence, stageName:
-		s.set(s.Stage, text)
-		return e.next(s), nil
-	case stagePhone:
-		if !validPhone(text) {
-			return ask(msg("ask_phone")), nil
+		return e.describe(t, text, nil), nil
+	case stageConfirm:
+		if oneOf(word, wordsConfirm) {
+			return e.submit(ctx, t)
 		}
-		s.set(stagePhone, text)
-		return e.next(s), nil
+		if oneOf(word, wordsChange) {
+			return e.changeMenu(t), nil
+		}
+		for _, lead := range changeLead {
+			if rest, ok := strings.CutPrefix(word, lead); ok {
+				if stage, ok := pickChange(strings.Trim(rest, edges)); ok {
+					return e.change(t, stage), nil
+				}
+				return e.changeMenu(t), nil
+			}
+		}
+		return e.summary(t), nil
+	case stageChange:
+		if stage, ok := pickChange(word); ok {
+			return e.change(t, stage), nil
+		}
+		return e.changeMenu(t), nil
+	case stageDone:
+		return say(fmt.Sprintf(msg("already_done"), t.Ticket)), nil
+	}
+	if !questions[t.Stage] {
+		return e.next(t), nil
+	}
+	switch {
+	case oneOf(word, wordsChange):
+		return e.changeMenu(t), nil
+	case oneOf(word, wordsSubmit) && t.Stage == stagePhone:
+		t.set(stagePhone, msg("none")) // the phone is the last question: to confirm is to leave none
+		return e.next(t), nil
+	case oneOf(word, wordsSubmit):
+		r := e.prompt(t)
+		r.Messages = append([]Message{{Text: msg("not_yet")}}, r.Messages...)
+		return r, nil
+	}
+	if r := e.answer(t, text, word, res); r != nil {
+		return r, nil
+	}
+	r := e.next(t)
+	if corrected {
+		r.Messages = append([]Message{{Text: msg("corrected")}}, r.Messages...)
+	}
+	return r, nil
+}
+
+// answer keeps the answer to the question at t.Stage; when it cannot, it returns the
+// reason and the question again.
+func (e *Engine) answer(t *turn, text, word string, res *nlp.Result) *Reply {
+	switch t.Stage {
 	case stageIdentity:
 		switch {
 		case oneOf(word, wordsAnonymous):
-			s.set(stageIdentity, "anonymous")
+			t.set(stageIdentity, "anonymous")
 		case oneOf(word, wordsRealName):
-			s.set(stageIdentity, "real")
+			t.set(stageIdentity, "real")
 		default:
-			return ask(msg("ask_identity"), msg("real_name"), msg("anonymous")), nil
+			return e.prompt(t)
 		}
-		return e.next(s), nil
-	case stageConfirm:
-		switch {
-		case oneOf(word, wordsConfirm):
-			return e.submit(ctx, s)
-		case oneOf(word, wordsChange) || strings.HasPrefix(text, "不是") || strings.HasPrefix(text, "修改"):
-			s.Stage = stageChange
-			return ask(msg("ask_change"), changeLabels()...), nil
+		return nil
+	case stagePhone:
+		if oneOf(word, wordsNoPhone) {
+			t.set(stagePhone, msg("none"))
+			return nil
 		}
-		return e.summary(s), nil
-	case stageChange:
-		for _, o := range changeOptions {
-			if strings.Contains(text, o.label) || word == o.label {
-				s.Stage, s.ReturnTo = o.stage, stageConfirm
-				if o.stage == stageDescribe {
-					s.Description = ""
-				}
-				return e.prompt(s), nil
-			}
+		number, problem := phoneProblem(text)
+		if problem != "" {
+			r := e.prompt(t)
+			r.Messages = append([]Message{{Text: phoneReason(text, problem)}}, r.Messages...)
+			return r
 		}
-		return ask(msg("ask_change"), changeLabels()...), nil
-	case stageDone:
-		return say(fmt.Sprintf(msg("already_done"), s.Ticket)), nil
+		t.set(stagePhone, number)
+		return nil
+	case stageUnit, stageWhen:
+		if other, value := misplaced(t.Stage, text, res); other != "" && !oneOf(word, wordsUnknown) {
+			return e.misplacedReply(t, text, other, value)
+		}
 	}
-	return e.next(s), nil
+	t.set(t.Stage, text)
+	return nil
 }
 
-// describe reads the citizen's account and fills in what it already tells.
-func (e *Engine) describe(s *Session, text string) *Reply {
-	if s.Stage == "" && utf8.RuneCountInString(text) < 6 {
-		s.Stage = stageDescribe
+// resume answers a greeting in the middle of a report: the question it is at, again.
+func (e *Engine) resume(t *turn) *Reply {
+	r := ask(msg("out_of_scope_again"), "仍要提交", "重新开始")
+	if t.Stage != stageOutOfScope {
+		r = e.prompt(t)
+	}
+	r.Messages = append([]Message{{Text: msg("welcome_back")}}, r.Messages...)
+	return r
+}
+
+// describe reads the citizen's account and fills in what it already tells. res is the
+// reading of text alone, reused when text is the whole account.
+func (e *Engine) describe(t *turn, text string, res *nlp.Result) *Reply {
+	if t.Stage == "" && utf8.RuneCountInString(text) < 6 {
+		t.Stage = stageDescribe
 		return say(msg("welcome"))
 	}
-	s.Description = strings.TrimSpace(s.Description + "\n" + text)
-	if utf8.RuneCountInString(s.Description) < 8 {
-		s.Stage = stageDescribe
+	t.Description = strings.TrimSpace(t.Description + "\n" + text)
+	if utf8.RuneCountInString(t.Description) < 8 {
+		t.Stage = stageDescribe
 		return ask(msg("ask_describe_more"))
 	}
-	res, err := e.nlp.Analyze(s.Description)
-	if err != nil {
-		s.Stage = stageDescribe
-		return ask(msg("ask_describe_more"))
+	if res == nil || t.Description != text {
+		var err error
+		if res, err = e.nlp.Analyze(t.Description); err != nil {
+			t.Stage = stageDescribe
+			return ask(msg("ask_describe_more"))
+		}
 	}
-	s.Category = res.Category
+	t.Category = res.Category
 	fill := func(dst *string, v string) {
 		if *dst == "" && v != "" {
 			*dst = v
 		}
 	}
-	fill(&s.Unit, res.Subject.Unit)
-	fill(&s.Who, strings.TrimSpace(res.Subject.Name+" "+res.Subject.Position))
+	fill(&t.Unit, res.Subject.Unit)
+	fill(&t.Who, strings.TrimSpace(res.Subject.Name+" "+res.Subject.Position))
 	for _, sig := range res.Signals {
-		if sig.Type == nlp.SignalTime && s.When == "" {
-			s.When = sig.Text
+		if sig.Type == nlp.SignalTime && t.When == "" {
+			t.When = sig.Text
 		}
-		if sig.Type == nlp.SignalAnonymous && s.Identity == "" {
-			s.Identity = "anonymous"
+		if sig.Type == nlp.SignalAnonymous && t.Identity == "" {
+			t.Identity = "anonymous"
 		}
 	}
-	if !res.Scope.InScope && !s.OutOfScope {
-		s.Stage = stageOutOfScope
+	if !res.Scope.InScope && !t.OutOfScope {
+		t.Stage = stageOutOfScope
 		return ask(outOfScope(res.Scope.Transfer), "仍要提交", "重新开始")
 	}
-	return e.next(s)
+	return e.next(t)
 }
 
-// next asks for the first thing still missing, or reads the report back.
-func (e *Engine) next(s *Session) *Reply {
-	if s.ReturnTo != "" {
-		s.Stage, s.ReturnTo = s.ReturnTo, ""
-		if s.Stage == stageConfirm {
-			return e.summary(s)
-		}
-	}
+// next asks for the first thing still missing, or reads the report back. After a change
+// it is the same walk: whatever the change left open (a name, once 实名 is chosen) is
+// asked before the summary.
+func (e *Engine) next(t *turn) *Reply {
 	for _, st := range []struct {
 		stage   string
 		missing bool
 	}{
-		{stageDescribe, s.Description == ""},
-		{stageUnit, s.Unit == ""},
-		{stageWho, s.Who == ""},
-		{stageWhen, s.When == ""},
-		{stageEvidence, s.Evidence == ""},
-		{stageIdentity, s.Identity == ""},
-		{stageName, s.Identity == "real" && s.Name == ""},
-		{stagePhone, s.Identity == "real" && s.Phone == ""},
+		{stageDescribe, t.Description == ""},
+		{stageUnit, t.Unit == ""},
+		{stageWho, t.Who == ""},
+		{stageWhen, t.When == ""},
+		{stageEvidence, t.Evidence == ""},
+		{stageIdentity, t.Identity == ""},
+		{stageName, t.Identity == "real" && t.Name == ""},
+		{stagePhone, t.Identity == "real" && t.Phone == "" && t.from.Phone == ""},
 	} {
 		if st.missing {
-			s.Stage = st.stage
-			return e.prompt(s)
+			t.Stage = st.stage
+			return e.prompt(t)
 		}
 	}
-	return e.summary(s)
+	return e.summary(t)
 }
 
-func (e *Engine) prompt(s *Session) *Reply {
-	switch s.Stage {
+// prompt asks the question of t's stage.
+func (e *Engine) prompt(t *turn) *Reply {
+	switch t.Stage {
 	case stageDescribe:
 		return ask(msg("ask_describe_more"))
 	case stageUnit:
@@ -287,43 +377,63 @@ func (e *Engine) prompt(s *Session) *Reply {
 	case stageName:
 		return ask(msg("ask_name"))
 	case stagePhone:
-		return ask(msg("ask_phone"))
+		return ask(msg("ask_phone"), "不留")
+	case stageChange:
+		return e.changeMenu(t)
 	}
-	return e.summary(s)
+	return e.summary(t)
 }
 
-func (e *Engine) summary(s *Session) *Reply {
-	s.Stage = stageConfirm
-	way := msg("anonymous")
-	if s.Identity == "real" {
-		way = msg("real_name") + "（" + s.Name + "）"
+func (e *Engine) summary(t *turn) *Reply {
+	t.Stage = stageConfirm
+	way, phone := msg("anonymous"), ""
+	if t.Identity == "real" {
+		way = msg("real_name") + "（" + t.Name + "）"
+		switch p := t.phone(); {
+		case t.from.Phone != "" && p == t.from.Phone:
+			phone = msg("phone_this")
+		case p != "":
+			phone = p
+		default:
+			phone = msg("phone_none")
+		}
+		phone = fmt.Sprintf(msg("confirm_phone"), phone)
 	}
-	r := ask(fmt.Sprintf(msg("confirm"), clip(s.Description, 60), s.Who, s.Unit, s.When, s.Evidence, way), "确认", "修改")
-	r.Messages[0].Private = s.Identity == "real"
+	r := ask(fmt.Sprintf(msg("confirm"), clip(t.Description, 60), t.Who, t.Unit, t.When, t.Evidence, way, phone), "确认", "修改")
+	r.Messages[0].Private = t.Identity == "real"
 	return r
+}
+
+// phone is the number a real-name reporter is called back on: the one they gave, or
+// else the one their SMS came from.
+func (t *turn) phone() string {
+	if t.Phone != "" && t.Phone != msg("none") {
+		return t.Phone
+	}
+	return t.from.Phone
 }
 
 // submit turns the conversation into a ticket. If the store is down the session stays
 // at the summary, so "确认" again later submits it.
-func (e *Engine) submit(ctx context.Context, s *Session) (*Reply, error) {
+func (e *Engine) submit(ctx context.Context, t *turn) (*Reply, error) {
 	// The answers join the account as labelled lines, so the subject is read from them
 	// the way it is read from any complaint; the unit, answered outright, is also named.
-	text := s.Description
-	for _, part := range []struct{ label, v string }{{"被反映人", s.Who}, {"单位", s.Unit}, {"时间", s.When}, {"证据", s.Evidence}} {
+	text := t.Description
+	for _, part := range []struct{ label, v string }{{"被反映人", t.Who}, {"单位", t.Unit}, {"时间", t.When}, {"证据", t.Evidence}} {
 		if v := known(part.v); v != "" && v != msg("none") {
 			text += "\n" + part.label + "：" + v
 		}
 	}
 	rc, err := e.tickets.Submit(ctx, intake.Report{
-		Channel: s.Channel, SenderID: "chat-" + s.ReportID, Text: text,
-		Anonymous: s.Identity != "real", Name: s.Name, Phone: s.Phone,
-		Subject: nlp.Subject{Unit: known(s.Unit)}, Urgent: s.Urgent,
+		Channel: t.Channel, SenderID: "chat-" + t.ReportID, Text: text,
+		Anonymous: t.Identity != "real", Name: t.Name, Phone: t.phone(),
+		Subject: nlp.Subject{Unit: known(t.Unit)}, Urgent: t.Urgent,
 	})
 	if err := storeErr(err); err != nil {
 		return nil, err
 	}
-	s.Ticket = rc.Ticket.ID
-	s.forget()
+	t.Ticket = rc.Ticket.ID
+	t.forget()
 	r := say(fmt.Sprintf(msg("done"), rc.Ticket.ID, rc.QueryCode))
 	r.Ticket, r.QueryCode = rc.Ticket.ID, rc.QueryCode
 	return r, nil
@@ -358,7 +468,7 @@ func storeErr(err error) error {
 
 func (s *Session) set(stage, v string) {
 	v = strings.TrimSpace(v)
-	word := strings.Trim(v, "。！!？?，,. ")
+	word := bare(v)
 	switch {
 	case oneOf(word, wordsUnknown):
 		v = msg("unknown")
@@ -386,6 +496,17 @@ func (s *Session) set(stage, v string) {
 	s.Last = stage
 }
 
+// get is the answer kept for stage.
+func (s *Session) get(stage string) string {
+	switch stage {
+	case stageUnit:
+		return s.Unit
+	case stageWhen:
+		return s.When
+	}
+	return ""
+}
+
 func danger(res *nlp.Result) bool {
 	for _, sig := range res.Signals {
 		if sig.Type == nlp.SignalThreat || sig.Type == nlp.SignalDanger {
@@ -405,20 +526,6 @@ func correction(text string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-func validPhone(p string) bool {
-	digits := 0
-	for _, r := range p {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case strings.ContainsRune(" -+()", r):
-		default:
-			return false
-		}
-	}
-	return digits >= 7 && digits <= 15
 }
 
 func known(v string) string {
@@ -452,14 +559,6 @@ func say(texts ...string) *Reply {
 
 func ask(text string, options ...string) *Reply {
 	return &Reply{Messages: []Message{{Text: text, Options: options}}}
-}
-
-func changeLabels() []string {
-	out := make([]string, len(changeOptions))
-	for i, o := range changeOptions {
-		out[i] = o.label
-	}
-	return out
 }
 
 func oneOf(w string, list []string) bool {

@@ -35,8 +35,7 @@ type Session struct {
 	ReportID string `json:"report_id"` // names the report this conversation will submit
 	Version  int64  `json:"version"`
 	Stage    string `json:"stage"`
-	Last     string `json:"last,omitempty"`      // the stage answered last, for corrections
-	ReturnTo string `json:"return_to,omitempty"` // back to the summary after a change
+	Last     string `json:"last,omitempty"` // the stage answered last, for corrections
 
 	Description string `json:"description,omitempty"`
 	Category    string `json:"category,omitempty"`

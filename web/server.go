@@ -28,6 +28,7 @@ type Tickets interface {
 // Dialogue is what the web layer needs of the bot.
 type Dialogue interface {
 	Handle(ctx context.Context, channel, key, text string) (*bot.Reply, error)
+	HandleFrom(ctx context.Context, channel, key string, from bot.Sender, text string) (*bot.Reply, error)
 	Greeting() bot.Message
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"qingfeng/bot"
 	"qingfeng/intake"
 )
 
@@ -165,7 +166,9 @@ type smsAnswer struct {
 // answerSMS runs the dialogue once per message id; retries get the stored answer.
 func (s *Server) answerSMS(ctx context.Context, messageID, from, text string) (*smsAnswer, error) {
 	return once(ctx, s, "sms", messageID, func(ctx context.Context) (*smsAnswer, error) {
-		reply, err := s.dialogue.Handle(ctx, "sms", s.tickets.LookupHash("sms-session", from), text)
+		// The number keys the conversation only as a keyed hash; in clear it comes with each
+		// message, so the dialogue does not ask for it and the session does not keep it.
+		reply, err := s.dialogue.HandleFrom(ctx, "sms", s.tickets.LookupHash("sms-session", from), bot.Sender{Phone: from}, text)
 		if err != nil {
 			return nil, err
 		}
