@@ -24,7 +24,7 @@ type Analyzer interface {
 
 // Report is a complaint as any channel delivers it.
 type Report struct {
-	Channel   string // web, sms, hotline
+	Channel   string // web, sms, hotline, wechat
 	SenderID  string // the sender's message or call id: retries carry the same one
 	Text      string
 	Anonymous bool
@@ -62,7 +62,7 @@ func NewIntake(store *Store, analyzer Analyzer, keys *Keyring) *Intake {
 	return &Intake{store: store, analyzer: analyzer, keys: keys}
 }
 
-var channels = map[string]bool{"web": true, "sms": true, "hotline": true}
+var channels = map[string]bool{"web": true, "sms": true, "hotline": true, "wechat": true}
 
 // Submit understands, routes and stores a report. A second delivery of the same
 // sender id returns the first ticket and the same query code.

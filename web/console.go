@@ -63,7 +63,7 @@ var statusNames = map[intake.Status]string{
 
 var (
 	modeNames    = map[string]string{"direct": "直办", "assigned": "交办", "transferred": "转办", "supervised": "督办"}
-	channelNames = map[string]string{"web": "网页", "sms": "短信", "hotline": "热线"}
+	channelNames = map[string]string{"web": "网页", "sms": "短信", "hotline": "热线", "wechat": "微信"}
 )
 
 // labeller names the codes tickets keep (category, rank, mode, channel, body) as staff

@@ -34,4 +34,13 @@ var messages = map[string]string{
 	"code_required":   "该账号已启用动态验证码，请输入身份验证器上的 6 位数字。",
 	"bad_filter":      "筛选条件不正确。",
 	"bad_period":      "统计期间不正确：请用 YYYY-MM-DD 格式，结束日期晚于开始日期，跨度不超过一年。",
+
+	"bad_xml":              "消息格式不正确。",
+	"bad_cipher":           "消息解密失败。",
+	"wechat_image":         "已收到您的图片，谢谢。微信里暂时还不能把图片作为证据附到反映中，请先用文字描述您要反映的问题；证据上传功能开通后，可以再补充图片。",
+	"wechat_voice_unheard": "抱歉，没能听清这段语音，请再说一遍，或改用文字发送。",
+	"wechat_unsupported":   "目前只能接收文字、语音和图片消息，请用文字描述您要反映的问题。",
+	"wechat_query_help":    "查询进度：请发送“查询 编号 查询码”，例如：查询 QF-20260301-000123 ABCD1234EFGH。编号和查询码在您的反映登记时给出。",
+	"wechat_options":       "可回复：%s",
+	"wechat_resend":        "系统繁忙，您刚才的消息没有处理成功，请稍后重新发送。",
 }

@@ -49,6 +49,13 @@ type Config struct {
 	TrustedProxies  []*net.IPNet                // QINGFENG_TRUSTED_PROXIES: only these may set X-Forwarded-For
 	Keys            Sealer                      // seals the webhooks' stored answers; webhooks answer 503 without it
 	ClaimTTL        time.Duration               // how long a delivery in progress holds its message or call id
+
+	WechatToken       string        // QINGFENG_WECHAT_TOKEN: the WeChat webhook answers 503 without it
+	WechatAESKey      string        // QINGFENG_WECHAT_AES_KEY: the 43-character EncodingAESKey of safe mode
+	WechatAppID       string        // QINGFENG_WECHAT_APPID: safe mode and the customer-service API need it
+	WechatSecret      string        // QINGFENG_WECHAT_SECRET: with the AppID, replies later than the passive window
+	WechatAPIBase     string        // QINGFENG_WECHAT_API_BASE: the platform's API
+	WechatReplyWithin time.Duration // how long a WeChat message waits for a passive reply (the platform waits 5 s)
 }
 
 // Sealer is what the web layer needs of the identity keyring (intake.Keyring): what a
@@ -62,7 +69,7 @@ type Sealer interface {
 func DefaultConfig() Config {
 	return Config{Namespace: "main", MaxBody: 64 << 10, StatusPerIP: 30, StatusPerNumber: 10, Now: time.Now,
 		Ready: func(context.Context) error { return nil }, ChatPerSecond: 2, ChatBurst: 5, SessionTTL: 24 * time.Hour,
-		ClaimTTL: 10 * time.Second}
+		ClaimTTL: 10 * time.Second, WechatAPIBase: "https://api.weixin.qq.com", WechatReplyWithin: 4 * time.Second}
 }
 
 // Server serves Qingfeng over HTTP.
@@ -87,6 +94,7 @@ type Server struct {
 	ranks        []nlp.Rank
 	outcomes     intake.Outcomes
 	live         LiveSource
+	wechat       wechatChannel
 }
 
 // New builds the server, with metrics of its own.
@@ -95,6 +103,7 @@ func New(tickets Tickets, dialogue Dialogue, rdb redis.UniversalClient, log *slo
 	s.echo.HideBanner, s.echo.HidePort = true, true
 	s.echo.HTTPErrorHandler = s.handleError
 	s.echo.IPExtractor = clientIP(cfg.TrustedProxies)
+	s.wechat = s.newWechatChannel()
 	s.echo.Pre(noSniff)
 	s.echo.Use(middleware.Recover(), s.observe, middleware.BodyLimit(strconv.FormatInt(cfg.MaxBody, 10)+"B"))
 	s.routes()
@@ -108,6 +117,8 @@ func (s *Server) routes() {
 	s.echo.POST("/api/v1/webhooks/sms", s.smsWebhook)
 	s.echo.POST("/api/v1/webhooks/sms/twilio", s.twilioWebhook)
 	s.echo.POST("/api/v1/webhooks/hotline", s.hotlineWebhook)
+	s.echo.GET("/api/v1/webhooks/wechat", s.wechatVerify)
+	s.echo.POST("/api/v1/webhooks/wechat", s.wechatWebhook)
 	s.echo.GET("/api/v1/tickets/:number", s.ticketStatus)
 	s.echo.GET("/ws/chat", s.chat)
 	s.echo.GET("/", s.page("index.html"))

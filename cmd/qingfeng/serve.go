@@ -33,6 +33,8 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	metricsAddr := fs.String("metrics-addr", os.Getenv("QINGFENG_METRICS_ADDR"), "listen address of /metrics; empty serves none; env QINGFENG_METRICS_ADDR")
 	var df durabilityFlags
 	df.register(fs)
+	var wf wechatFlags
+	wf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -100,6 +102,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	cfg.Namespace, cfg.TrustedProxies, cfg.Keys = *namespace, proxies, keys
 	cfg.WebhookSecret = []byte(os.Getenv("QINGFENG_WEBHOOK_SECRET"))
 	cfg.TwilioToken, cfg.PublicURL = os.Getenv("QINGFENG_TWILIO_TOKEN"), os.Getenv("QINGFENG_PUBLIC_URL")
+	if err := wf.apply(&cfg, log); err != nil {
+		return err
+	}
 	if len(cfg.WebhookSecret) == 0 {
 		log.Warn("QINGFENG_WEBHOOK_SECRET is not set: the SMS and hotline webhooks answer 503 until it is")
 	}
