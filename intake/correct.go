@@ -88,7 +88,11 @@ func (s *Store) rewrite(ctx context.Context, t, next *Ticket, actor string, role
 	for _, f := range append(was, is...) {
 		args = append(args, f)
 	}
-	args = append(args, next.fields()...)
+	fields, err := s.fields(next)
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, fields...)
 	res, err := moveScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return nil, unavailable(err)

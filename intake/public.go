@@ -85,6 +85,11 @@ func (s *Store) Supplements(ctx context.Context, id string) ([]string, error) {
 	if err != nil {
 		return nil, unavailable(err)
 	}
+	for i, v := range out {
+		if out[i], err = s.openValue(id, fieldSupplement, v); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 

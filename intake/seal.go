@@ -141,6 +141,26 @@ func (k *Keyring) Open(sealed, context string) ([]byte, error) {
 	return plain, nil
 }
 
+// IsSealed says whether v has the form of a value Seal made, as opposed to text an older
+// build stored in the clear: the version, a key id of 8 hex digits, and base64 of at
+// least a nonce and a tag.
+func IsSealed(v string) bool {
+	parts := strings.SplitN(v, ":", 3)
+	if len(parts) != 3 || parts[0] != sealVersion || len(parts[1]) != 8 {
+		return false
+	}
+	if _, err := hex.DecodeString(parts[1]); err != nil {
+		return false
+	}
+	raw, err := base64.RawStdEncoding.DecodeString(parts[2])
+	return err == nil && len(raw) >= 12+16
+}
+
+// Current says whether v was sealed under the newest key, so need not be sealed again.
+func (k *Keyring) Current(v string) bool {
+	return IsSealed(v) && strings.SplitN(v, ":", 3)[1] == k.ids[0]
+}
+
 // LookupHash is a keyed hash for finding records by a small-space value such as a phone
 // number without storing it: plain SHA-256 of an 11-digit number is reversed by trying
 // them all.

@@ -21,7 +21,8 @@ import (
 //
 //	seq:YYYYMMDD          the day's ticket counter (ticket numbers QF-YYYYMMDD-NNNNNN)
 //	idem:<source>         ticket id made from a sender's message or call id
-//	t:<id>                ticket hash (fields of Ticket)
+//	t:<id>                ticket hash (fields of Ticket; what the reporter typed sealed, sealed.go)
+//	t:<id>:supplements    the reporter's additions, each sealed
 //	t:<id>:audit          list of audit entries, JSON, hash-chained
 //	events                stream of created/moved events for the work that follows
 //	due                   sorted set: open tickets by deadline (unix seconds)
@@ -30,7 +31,9 @@ import (
 //	idx:<field>:<value>   sorted sets by creation time: status, mode, category,
 //	                      channel, body, body_status ("<body>|<status>", a handler's
 //	                      queues), phone (keyed hash), subject (key of the official),
-//	                      term (the search index: one set per word)
+//	                      word (the search index: one set per word, named by the
+//	                      word's keyed hash; older builds named it by the word, as
+//	                      term, until `qingfeng reseal` moves it)
 //	fig:YYYYMMDD          the figures counters of the tickets created that day (tally.go)
 type Store struct {
 	rdb         redis.UniversalClient
@@ -39,6 +42,7 @@ type Store struct {
 	outcomes    Outcomes
 	durability  Durability
 	durableWait time.Duration
+	keys        *Keyring // seals what reporters typed (sealed.go); nil: kept as given
 }
 
 // NewStore uses rdb (a single Redis, Sentinel or Cluster client) under namespace ns.
@@ -142,14 +146,18 @@ func (s *Store) create(ctx context.Context, w redis.Scripter, t Ticket, actor st
 		keys := append([]string{idem, s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.key("due"),
 			s.key("fp", t.Category), s.dayKey(day)}, s.indexes(&t)...)
 		for _, term := range t.Terms {
-			keys = append(keys, s.key("idx", "term", term))
+			keys = append(keys, s.termKey(term))
 		}
 		counters := s.tally(&t)
 		args := []any{t.ID, entryJSON, now.UnixMilli(), dueScore(&t), t.Fingerprint + ":" + t.ID, liveMessage("created", &t, ""), len(counters)}
 		for _, f := range counters {
 			args = append(args, f)
 		}
-		args = append(args, t.fields()...)
+		fields, err := s.fields(&t)
+		if err != nil {
+			return nil, false, err
+		}
+		args = append(args, fields...)
 		res, err = createScript.Run(ctx, w, keys, args...).Slice()
 		if err != nil {
 			return nil, false, unavailable(err)
@@ -173,7 +181,7 @@ func (s *Store) Get(ctx context.Context, id string) (*Ticket, error) {
 	if len(h) == 0 {
 		return nil, errorf(CodeNotFound, "no ticket %s", id)
 	}
-	return ticketFromHash(h)
+	return s.decode(h)
 }
 
 // GetMany reads several tickets in one round trip, in the order given; ids with no
@@ -195,7 +203,7 @@ func (s *Store) GetMany(ctx context.Context, ids []string) ([]*Ticket, error) {
 		if len(c.Val()) == 0 {
 			continue
 		}
-		t, err := ticketFromHash(c.Val())
+		t, err := s.decode(c.Val())
 		if err != nil {
 			return nil, err
 		}
@@ -286,6 +294,10 @@ func (s *Store) recordSupplement(ctx context.Context, t *Ticket, text string) er
 }
 
 func (s *Store) appendOnly(ctx context.Context, t *Ticket, actor string, role Role, action Action, note, supplement string) error {
+	supplement, err := s.sealValue(t.ID, fieldSupplement, supplement)
+	if err != nil {
+		return err
+	}
 	next := *t
 	next.Version, next.UpdatedAt = t.Version+1, s.now()
 	entry := NextAudit(t.ID, &AuditEntry{Seq: t.AuditSeq, Hash: t.AuditHead}, next.UpdatedAt, actor, role, action, t.Status, t.Status, note)
@@ -431,7 +443,7 @@ func (s *Store) Search(ctx context.Context, terms []string, limit int64) ([]stri
 	tmp := s.key("tmp", "search", strconv.FormatInt(time.Now().UnixNano(), 36))
 	keys := []string{tmp}
 	for _, t := range terms {
-		keys = append(keys, s.key("idx", "term", t))
+		keys = append(keys, s.termKey(t))
 	}
 	ids, err := searchScript.Run(ctx, s.rdb, keys, limit).StringSlice()
 	if err != nil {

@@ -51,13 +51,13 @@ func eachBackend(t *testing.T, fn func(t *testing.T, c conn)) {
 }
 
 // testStore is a store on c whose clock stands at Monday 2 March 2026, 09:30.
-func testStore(tb testing.TB, c conn) *Store {
+func testStore(tb testing.TB, c conn, opts ...StoreOption) *Store {
 	o, err := LoadOutcomes(nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	clock := time.Date(2026, 3, 2, 9, 30, 0, 0, chinaTime)
-	return NewStore(c.rdb, c.ns, o, func() time.Time { return clock })
+	return NewStore(c.rdb, c.ns, o, func() time.Time { return clock }, opts...)
 }
 
 func sampleTicket(source string) Ticket {

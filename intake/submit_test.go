@@ -24,11 +24,11 @@ func testIntake(t *testing.T, c conn) (*Intake, *Store, *Keyring) {
 	if nlpErr != nil {
 		t.Fatal(nlpErr)
 	}
-	s := testStore(t, c)
 	k, err := NewKeyring([][]byte{key(3)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := testStore(t, c, WithKeyring(k))
 	return NewIntake(s, nlpA, k), s, k
 }
 

@@ -57,10 +57,10 @@ type Ticket struct {
 	Satisfaction string
 }
 
-// fields encodes the ticket as a Redis hash.
-func (t *Ticket) fields() []any {
+// fields encodes the ticket as a Redis hash, what the reporter typed sealed.
+func (s *Store) fields(t *Ticket) ([]any, error) {
 	due := dateOrEmpty(t.Due)
-	return []any{
+	out := []any{
 		"id", t.ID, "version", t.Version, "status", string(t.Status), "mode", t.Mode, "rule", t.Rule,
 		"category", t.Category, "channel", t.Channel, "body", t.Body, "due", due, "due_start", dateOrEmpty(t.DueStart),
 		"created_at", t.CreatedAt.UTC().Format(time.RFC3339Nano), "updated_at", t.UpdatedAt.UTC().Format(time.RFC3339Nano),
@@ -72,10 +72,27 @@ func (t *Ticket) fields() []any {
 		"main_id", t.MainID, "audit_head", t.AuditHead, "audit_seq", t.AuditSeq,
 		"finding", t.Finding, "disposal", t.Disposal, "measures", t.Measures, "reply", t.Reply, "satisfaction", t.Satisfaction,
 	}
+	for i := 0; i < len(out); i += 2 {
+		if name := out[i].(string); sealedFields[name] {
+			v, err := s.sealValue(t.ID, name, out[i+1].(string))
+			if err != nil {
+				return nil, err
+			}
+			out[i+1] = v
+		}
+	}
+	return out, nil
 }
 
-// ticketFromHash decodes what HGETALL returned.
-func ticketFromHash(h map[string]string) (*Ticket, error) {
+// decode reads what HGETALL returned, opening what was sealed.
+func (s *Store) decode(h map[string]string) (*Ticket, error) {
+	for name := range sealedFields {
+		v, err := s.openValue(h["id"], name, h[name])
+		if err != nil {
+			return nil, err
+		}
+		h[name] = v
+	}
 	t := &Ticket{
 		ID: h["id"], Status: Status(h["status"]), Mode: h["mode"], Rule: h["rule"], Category: h["category"],
 		Channel: h["channel"], Body: h["body"], Text: h["text"], SubjectName: h["subject_name"],

@@ -141,7 +141,7 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if err != nil {
 			return err
 		}
-		examples, err := intake.NewStore(rdb, sf.namespace, outcomes, time.Now).CorrectedExamples(ctx)
+		examples, err := intake.NewStore(rdb, sf.namespace, outcomes, time.Now, intake.WithKeyring(keys)).CorrectedExamples(ctx)
 		if err != nil {
 			return err
 		}
@@ -183,7 +183,7 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if err != nil {
 			return err
 		}
-		differ, err := intake.NewStore(rdb, sf.namespace, outcomes, time.Now).RecountFigures(ctx, *rebuild)
+		differ, err := intake.NewStore(rdb, sf.namespace, outcomes, time.Now, intake.WithKeyring(keys)).RecountFigures(ctx, *rebuild)
 		if err != nil {
 			return err
 		}
@@ -201,7 +201,7 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if err != nil {
 			return err
 		}
-		n, err := intake.NewStore(rdb, sf.namespace, outcomes, time.Now).Reindex(ctx)
+		n, err := intake.NewStore(rdb, sf.namespace, outcomes, time.Now, intake.WithKeyring(keys)).Reindex(ctx)
 		if err != nil {
 			return err
 		}

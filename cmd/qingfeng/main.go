@@ -36,6 +36,7 @@ func commands() []command {
 		{"loadtest", "drive a child server on loopback: webhook intake, idle websockets, bot replies", runLoadTest},
 		{"staffload", "seed 100,000 tickets, start a child server and time the staff queue and figures pages", runStaffLoad},
 		{"admin", "admin add-user | load-bodies: staff accounts and the tree of bodies", runAdmin},
+		{"reseal", "seal what older builds kept in the clear or under an older key; move word indexes under keyed hashes", runReseal},
 		{"audit", "audit verify TICKET: check a ticket's hash-chained history", runAudit},
 	}
 }

@@ -227,6 +227,7 @@ func TestAdminCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Reset()
+	t.Setenv("QINGFENG_SECRET_KEY", testkit.SecretKey) // the key the kit sealed the ticket with
 	if code := run(ctx, append(base, "export-corrections"), nil, &out, &errOut); code != 0 {
 		t.Fatalf("export: %d %s", code, errOut.String())
 	}

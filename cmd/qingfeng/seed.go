@@ -54,7 +54,7 @@ func seedTickets(ctx context.Context, rdb redis.UniversalClient, ns string, anal
 	for range workers {
 		wg.Go(func() {
 			var at time.Time
-			store := intake.NewStore(rdb, ns, outcomes, func() time.Time { return at })
+			store := intake.NewStore(rdb, ns, outcomes, func() time.Time { return at }, intake.WithKeyring(keys))
 			in := intake.NewIntake(store, analyzer, keys)
 			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
 				at = start.Add(-time.Duration(i%90)*24*time.Hour - time.Duration(i%600)*time.Minute)

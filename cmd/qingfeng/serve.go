@@ -75,7 +75,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	store := intake.NewStore(backend.Client, *namespace, outcomes, time.Now, durable)
+	store := intake.NewStore(backend.Client, *namespace, outcomes, time.Now, durable, intake.WithKeyring(keys))
 	if err := checkDurability(ctx, durability, store, log); err != nil {
 		return err
 	}

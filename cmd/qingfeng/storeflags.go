@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -46,7 +47,29 @@ func (f *storeFlags) open(ctx context.Context) (*intake.Store, func(), error) {
 		rdb.Close()
 		return nil, nil, err
 	}
-	return intake.NewStore(rdb, f.namespace, outcomes, time.Now), func() { rdb.Close() }, nil
+	keys, err := serviceKeyring()
+	if err != nil {
+		rdb.Close()
+		return nil, nil, err
+	}
+	var opts []intake.StoreOption
+	if keys != nil {
+		opts = append(opts, intake.WithKeyring(keys))
+	}
+	return intake.NewStore(rdb, f.namespace, outcomes, time.Now, opts...), func() { rdb.Close() }, nil
+}
+
+// serviceKeyring finds the service's keys the way serve does (QINGFENG_SECRET_KEY, else
+// QINGFENG_KEY_FILE, else secret.key in QINGFENG_DATA_DIR), but never makes one: a tool
+// needs the key the tickets were sealed with. Nil when there is none; reading a sealed
+// ticket then fails and says which variables to set.
+func serviceKeyring() (*intake.Keyring, error) {
+	path := filepath.Join(envOr("QINGFENG_DATA_DIR", "data"), "secret.key")
+	if _, err := os.Stat(path); os.Getenv("QINGFENG_SECRET_KEY") == "" && os.Getenv("QINGFENG_KEY_FILE") == "" && err != nil {
+		return nil, nil
+	}
+	return intake.OpenKeyring(intake.KeySource{Secret: os.Getenv("QINGFENG_SECRET_KEY"), KeyFile: os.Getenv("QINGFENG_KEY_FILE"),
+		DataDir: envOr("QINGFENG_DATA_DIR", "data")}, slog.Default())
 }
 
 // durabilityFlags say when a created ticket is acknowledged (README, "Durability").

@@ -4,6 +4,7 @@
 package testkit
 
 import (
+	"encoding/base64"
 	"sync"
 	"testing"
 	"time"
@@ -46,6 +47,10 @@ type Kit struct {
 // testKey is the fixed encryption key of tests.
 var testKey = []byte("0123456789abcdef0123456789abcdef")
 
+// SecretKey is testKey as QINGFENG_SECRET_KEY gives it, for commands that must open
+// what a kit sealed.
+var SecretKey = base64.StdEncoding.EncodeToString(testKey)
+
 // New builds the stack for tb on real Redis.
 func New(tb testing.TB) *Kit {
 	tb.Helper()
@@ -73,7 +78,7 @@ func Build(tb testing.TB, a *nlp.Analyzer, rdb *redis.Client, ns string) *Kit {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	store := intake.NewStore(rdb, ns, outcomes, time.Now)
+	store := intake.NewStore(rdb, ns, outcomes, time.Now, intake.WithKeyring(keys))
 	return &Kit{Analyzer: a, Redis: rdb, NS: ns, Store: store, Intake: intake.NewIntake(store, a, keys),
 		Scanner: intake.NewScanner(store, cal, limits), Outcomes: outcomes, Keys: keys}
 }
