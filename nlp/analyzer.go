@@ -112,7 +112,7 @@ func New(opts Options) (*Analyzer, error) {
 		router:   router,
 		transfer: transfer,
 		scratch:  newWorkspacePool(),
-		terms:    newTermFinder([numDicts]*runeTrie{dictLexicon: &lex.trie, dictTitles: &subjects.titles, dictSignals: &signals.phrases}),
+		terms:    newTermFinder([numDicts]*runeTrie{dictLexicon: &lex.trie, dictTitles: &subjects.titles, dictSignals: &signals.phrases, dictCues: newCueTrie()}),
 	}
 	corpus := opts.Corpus
 	if corpus == nil {
@@ -152,7 +152,7 @@ func (a *Analyzer) train(corpus []Example, cfg trainConfig) (*model, error) {
 			for i := w; i < len(corpus); i += workers {
 				t := a.norm.Normalize(corpus[i].Text)
 				t.Norm = callerWords(t.Norm)
-				docs[i] = extractFeatures(t.Norm, a.seg.Cut(t.Norm), a.findTerms(t, nil), len(a.lex.cats), nil)
+				docs[i] = extractFeatures(a.seg.Cut(t.Norm), a.findTerms(t, nil), len(a.lex.cats), nil)
 			}
 		})
 	}
@@ -192,7 +192,7 @@ func (a *Analyzer) Analyze(text string) (*Result, error) {
 	toks := a.seg.cutInto(t.Norm, ws.toks[:0])
 	ws.toks = toks
 	found := a.findTerms(t, ws)
-	f := extractFeatures(t.Norm, toks, found, len(a.lex.cats), ws)
+	f := extractFeatures(toks, found, len(a.lex.cats), ws)
 	c := a.cls.classify(t, &f, found.lex, ws)
 
 	res := &Result{
@@ -240,7 +240,7 @@ func (a *Analyzer) SearchTerms(text string) []string {
 		text = text[:MaxTextBytes]
 	}
 	norm := a.norm.Normalize(text).Norm
-	f := extractFeatures(norm, a.seg.Cut(norm), termsFound{}, 0, nil)
+	f := extractFeatures(a.seg.Cut(norm), termsFound{}, 0, nil)
 	return searchTerms(norm, f.searchWords())
 }
 

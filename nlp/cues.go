@@ -17,32 +17,59 @@ var wrongdoing = []string{"不作为", "不管", "不给", "不予", "不办", "
 // policy questions.
 var requests = []string{"请求", "建议", "希望", "恳请", "呼吁", "能否", "可否", "是否可以", "请问", "咨询", "请相关部门", "请有关部门", "请政府", "尽快", "帮忙", "帮助解决", "感谢", "谢谢", "如何办理", "怎么办理", "需要什么", "什么时候"}
 
+// Kinds of cue in the cue dictionary.
+const (
+	cueDeed = iota
+	cueRequest
+)
+
+// newCueTrie builds the cue dictionary the shared term walk reads.
+func newCueTrie() *runeTrie {
+	t := newRuneTrie()
+	for _, w := range wrongdoing {
+		t.add(w, termHit{cat: cueDeed})
+	}
+	for _, w := range requests {
+		t.add(w, termHit{cat: cueRequest})
+	}
+	return &t
+}
+
 // accuseReach is how far (bytes, about 12 characters) after an agent its deed may stand.
 const accuseReach = 36
 
-// shapeCounts counts accusations (an agent followed by a deed) and requests in norm.
-func shapeCounts(norm string, toks []Token) (accuse, request int) {
+// accusations counts the agents (a public body or one of its people) followed within
+// accuseReach by a word of wrongdoing. deeds are where those words start, in order.
+func accusations(toks []Token, deeds []int) int {
+	n, k := 0, 0
 	for i := range toks {
 		t := &toks[i]
+		if len(deeds) == k {
+			break
+		}
 		if !isAgent(t.Text) {
 			continue
 		}
-		window := norm[t.End:min(len(norm), t.End+accuseReach)]
-		for _, w := range wrongdoing {
-			if strings.Contains(window, w) {
-				accuse++
-				break
-			}
+		for k < len(deeds) && deeds[k] < t.End {
+			k++
+		}
+		if k < len(deeds) && deeds[k]-t.End < accuseReach {
+			n++
 		}
 	}
-	for _, r := range requests {
-		request += strings.Count(norm, r)
-	}
-	return accuse, request
+	return n
 }
 
+// agentLast holds the last characters of agentEnds, so most words are refused at once.
+var agentLast = func() (set runeSet) {
+	for _, e := range agentEnds {
+		set.add(lastRune(e))
+	}
+	return set
+}()
+
 func isAgent(w string) bool {
-	if len(w) < 6 { // one character names no body
+	if len(w) < 6 || !agentLast.has(lastRune(w)) { // one character names no body
 		return false
 	}
 	for _, e := range agentEnds {

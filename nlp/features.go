@@ -26,9 +26,9 @@ type hashedWord struct {
 
 // extractFeatures reads the features of a text from its tokens and what the term scan
 // found, its words into ws's buffer when set.
-func extractFeatures(norm string, toks []Token, found termsFound, nCat int, ws *workspace) docFeatures {
+func extractFeatures(toks []Token, found termsFound, nCat int, ws *workspace) docFeatures {
 	f := docFeatures{toks: toks, pairs: found.pairs}
-	f.accuse, f.request = shapeCounts(norm, toks)
+	f.accuse, f.request = accusations(toks, found.deeds), found.requests
 	if ws != nil {
 		f.words = ws.words[:0]
 		f.lex = append(ws.weight[:0], make([]float64, nCat)...)

@@ -11,12 +11,13 @@ const (
 	dictLexicon = iota // conduct words (lexicon.yaml)
 	dictTitles         // posts (subjects.yaml)
 	dictSignals        // signal phrases (signals.yaml)
+	dictCues           // deeds and requests the scope gate counts (cues.go)
 	numDicts
 )
 
-// scan's test that every reading is past a position names the three; this fails to
+// scan's test that every reading is past a position names the four; this fails to
 // compile if that changes.
-const _, _ = uint(numDicts - 3), uint(3 - numDicts)
+const _, _ = uint(numDicts - 4), uint(4 - numDicts)
 
 // termFinder is the shared trie of the lexicon, the posts and the signal phrases,
 // frozen into a layout for scanning: a node's edges sit together, sorted by rune, in a
@@ -156,7 +157,7 @@ func (f *termFinder) scan(s string, pairs []uint64, match func(d int, hits []ter
 		} else {
 			prev = 0
 		}
-		if min(next[0], next[1], next[2]) > i { // every reading is past i
+		if min(next[0], next[1], next[2], next[3]) > i { // every reading is past i
 			i += size
 			continue
 		}
@@ -205,18 +206,20 @@ func (f *termFinder) scan(s string, pairs []uint64, match func(d int, hits []ter
 
 // termsFound is what one reading of a text finds for the later steps.
 type termsFound struct {
-	lex     []lexMatch
-	titles  []titleMention
-	signals []Signal // phrases and numbers, in the order of the text
-	pairs   []uint64 // keys of the pairs of adjacent Chinese characters
+	lex      []lexMatch
+	titles   []titleMention
+	signals  []Signal // phrases and numbers, in the order of the text
+	pairs    []uint64 // keys of the pairs of adjacent Chinese characters
+	deeds    []int    // where the words of wrongdoing start, in order (cues.go)
+	requests int      // how many request phrases
 }
 
 // findTerms reads t for every dictionary, into ws's buffers when set.
 func (a *Analyzer) findTerms(t *Text, ws *workspace) termsFound {
 	var found termsFound
 	if ws != nil {
-		found.lex, found.titles, found.pairs = ws.lex[:0], ws.titles[:0], ws.pairs[:0]
-		defer func() { ws.lex, ws.titles, ws.pairs = found.lex, found.titles, found.pairs }()
+		found.lex, found.titles, found.pairs, found.deeds = ws.lex[:0], ws.titles[:0], ws.pairs[:0], ws.deeds[:0]
+		defer func() { ws.lex, ws.titles, ws.pairs, ws.deeds = found.lex, found.titles, found.pairs, found.deeds }()
 	}
 	norm := t.Norm
 	found.pairs = a.terms.scan(norm, found.pairs, func(d int, hits []termHit, start, end int) {
@@ -233,6 +236,12 @@ func (a *Analyzer) findTerms(t *Text, ws *workspace) termsFound {
 			found.titles = append(found.titles, a.subjects.titleAt(norm, hits, start, end))
 		case dictSignals:
 			found.signals = a.signals.phrase(found.signals, t, hits, start, end)
+		case dictCues:
+			if hits[0].cat == cueDeed {
+				found.deeds = append(found.deeds, start)
+			} else {
+				found.requests++
+			}
 		}
 	}, func(i int) int {
 		var next int

@@ -17,6 +17,7 @@ type workspace struct {
 	lex    []lexMatch
 	titles []titleMention
 	pairs  []uint64
+	deeds  []int
 	weight []float64 // lexicon weight per category
 }
 
