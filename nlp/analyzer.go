@@ -112,7 +112,7 @@ func New(opts Options) (*Analyzer, error) {
 		router:   router,
 		transfer: transfer,
 		scratch:  newWorkspacePool(),
-		terms:    newTermFinder([numDicts]*runeTrie{dictLexicon: &lex.trie, dictTitles: &subjects.titles, dictSignals: &signals.phrases, dictCues: newCueTrie()}),
+		terms:    newTermFinder([numDicts]*runeTrie{dictLexicon: &lex.trie, dictTitles: &subjects.titles, dictSignals: &signals.phrases, dictCues: newCueTrie(), dictTransfers: &transfer.words}),
 	}
 	corpus := opts.Corpus
 	if corpus == nil {
@@ -206,7 +206,7 @@ func (a *Analyzer) Analyze(text string) (*Result, error) {
 		words:    f.searchWords(),
 	}
 	if !res.Scope.InScope {
-		res.Scope.Transfer = a.transfer.pick(t)
+		res.Scope.Transfer = a.transfer.pick(t, found.places)
 	}
 	for i, p := range c.probs {
 		res.Scores[a.lex.cats[i].ID] = round4(p)

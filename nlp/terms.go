@@ -8,16 +8,17 @@ import (
 // The dictionaries a text is scanned for. Each keeps its own left-to-right, longest-first
 // reading; they share one trie so that the text is decoded and walked once, not thrice.
 const (
-	dictLexicon = iota // conduct words (lexicon.yaml)
-	dictTitles         // posts (subjects.yaml)
-	dictSignals        // signal phrases (signals.yaml)
-	dictCues           // deeds and requests the scope gate counts (cues.go)
+	dictLexicon   = iota // conduct words (lexicon.yaml)
+	dictTitles           // posts (subjects.yaml)
+	dictSignals          // signal phrases (signals.yaml)
+	dictCues             // deeds and requests the scope gate counts (cues.go)
+	dictTransfers        // words that say where an out-of-scope matter belongs (transfers.yaml)
 	numDicts
 )
 
-// scan's test that every reading is past a position names the four; this fails to
+// scan's test that every reading is past a position names the five; this fails to
 // compile if that changes.
-const _, _ = uint(numDicts - 4), uint(4 - numDicts)
+const _, _ = uint(numDicts - 5), uint(5 - numDicts)
 
 // termFinder is the shared trie of the lexicon, the posts and the signal phrases,
 // frozen into a layout for scanning: a node's edges sit together, sorted by rune, in a
@@ -157,7 +158,7 @@ func (f *termFinder) scan(s string, pairs []uint64, match func(d int, hits []ter
 		} else {
 			prev = 0
 		}
-		if min(next[0], next[1], next[2], next[3]) > i { // every reading is past i
+		if min(next[0], next[1], next[2], next[3], next[4]) > i { // every reading is past i
 			i += size
 			continue
 		}
@@ -208,18 +209,21 @@ func (f *termFinder) scan(s string, pairs []uint64, match func(d int, hits []ter
 type termsFound struct {
 	lex      []lexMatch
 	titles   []titleMention
-	signals  []Signal // phrases and numbers, in the order of the text
-	pairs    []uint64 // keys of the pairs of adjacent Chinese characters
-	deeds    []int    // where the words of wrongdoing start, in order (cues.go)
-	requests int      // how many request phrases
+	signals  []Signal   // phrases and numbers, in the order of the text
+	pairs    []uint64   // keys of the pairs of adjacent Chinese characters
+	deeds    []int      // where the words of wrongdoing start, in order (cues.go)
+	requests int        // how many request phrases
+	places   []lexMatch // transfer words: cat is the department (transfer.go)
 }
 
 // findTerms reads t for every dictionary, into ws's buffers when set.
 func (a *Analyzer) findTerms(t *Text, ws *workspace) termsFound {
 	var found termsFound
 	if ws != nil {
-		found.lex, found.titles, found.pairs, found.deeds = ws.lex[:0], ws.titles[:0], ws.pairs[:0], ws.deeds[:0]
-		defer func() { ws.lex, ws.titles, ws.pairs, ws.deeds = found.lex, found.titles, found.pairs, found.deeds }()
+		found.lex, found.titles, found.pairs, found.deeds, found.places = ws.lex[:0], ws.titles[:0], ws.pairs[:0], ws.deeds[:0], ws.places[:0]
+		defer func() {
+			ws.lex, ws.titles, ws.pairs, ws.deeds, ws.places = found.lex, found.titles, found.pairs, found.deeds, found.places
+		}()
 	}
 	norm := t.Norm
 	found.pairs = a.terms.scan(norm, found.pairs, func(d int, hits []termHit, start, end int) {
@@ -241,6 +245,10 @@ func (a *Analyzer) findTerms(t *Text, ws *workspace) termsFound {
 				found.deeds = append(found.deeds, start)
 			} else {
 				found.requests++
+			}
+		case dictTransfers:
+			for _, h := range hits {
+				found.places = append(found.places, lexMatch{termHit: h, start: start, end: end})
 			}
 		}
 	}, func(i int) int {

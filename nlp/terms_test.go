@@ -47,7 +47,7 @@ func sharedScan(f *termFinder, s string, number func(i int) int) ([]string, []ui
 
 func TestSharedTermScanReadsLikeSeparateScans(t *testing.T) {
 	a := testAnalyzer(t)
-	dicts := [numDicts]*runeTrie{dictLexicon: &a.lex.trie, dictTitles: &a.subjects.titles, dictSignals: &a.signals.phrases, dictCues: newCueTrie()}
+	dicts := [numDicts]*runeTrie{dictLexicon: &a.lex.trie, dictTitles: &a.subjects.titles, dictSignals: &a.signals.phrases, dictCues: newCueTrie(), dictTransfers: &a.transfer.words}
 	texts := []string{
 		"县住建局副局长王某收了两千元红包，上周五又吃拿卡要，村支书推诿扯皮",
 		"扬言要自杀，几十户村民集体上访，2026年3月5日，三千多万元",
@@ -112,6 +112,7 @@ func TestSharedTermScanWithTermsOutsideTheBMP(t *testing.T) {
 	dicts[dictTitles].add("𠀀", termHit{cat: 1})
 	dicts[dictSignals].add("拿卡", termHit{cat: 0})
 	dicts[dictCues].add("卡要", termHit{cat: cueDeed})
+	dicts[dictTransfers].add("要𠀀", termHit{cat: 0})
 	f := newTermFinder(dicts)
 	if f.rootBlock != nil {
 		t.Fatal("a term outside the BMP should switch off the first-character rank")

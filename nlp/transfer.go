@@ -1,9 +1,6 @@
 package nlp
 
-import (
-	"fmt"
-	"strings"
-)
+import "fmt"
 
 // Transfer is where an out-of-scope matter belongs: the 12345 hotline by default, or the
 // department the text's words point to (wages → 人社, housing → 住建 …), from
@@ -29,7 +26,10 @@ type transfersFile struct {
 	Departments []transferDept `yaml:"departments"`
 }
 
-type transferReader struct{ f transfersFile }
+type transferReader struct {
+	f     transfersFile
+	words runeTrie // every department's words; a hit's cat is the department's index
+}
 
 func newTransferReader(data []byte) (*transferReader, error) {
 	var f transfersFile
@@ -44,31 +44,40 @@ func newTransferReader(data []byte) (*transferReader, error) {
 			return nil, fmt.Errorf("transfers: department %d needs an id, a name and words", i+1)
 		}
 	}
-	return &transferReader{f}, nil
-}
-
-// pick chooses the department with the most word hits in the normalised text.
-func (tr *transferReader) pick(t *Text) *Transfer {
-	best, bestHits, at, word := -1, 0, -1, ""
-	for i, d := range tr.f.Departments {
-		hits, first, firstWord := 0, -1, ""
+	tr := &transferReader{f: f, words: newRuneTrie()}
+	for i, d := range f.Departments {
 		for _, w := range d.Words {
-			if n := strings.Count(t.Norm, w); n > 0 {
-				hits += n
-				if j := strings.Index(t.Norm, w); first < 0 || j < first {
-					first, firstWord = j, w
-				}
-			}
-		}
-		if hits > bestHits {
-			best, bestHits, at, word = i, hits, first, firstWord
+			tr.words.add(w, termHit{cat: i})
 		}
 	}
-	if best < 0 {
+	return tr, nil
+}
+
+// pick chooses the department whose words the shared term walk found most often (the
+// first listed on a tie), quoting its first word; the default when none was found.
+func (tr *transferReader) pick(t *Text, found []lexMatch) *Transfer {
+	if len(found) == 0 {
 		d := tr.f.Default
 		return &Transfer{Target: d.ID, Name: d.Name, Contact: d.Contact}
 	}
-	d := tr.f.Departments[best]
-	text, os, oe := t.quote(at, at+len(word))
+	hits := make([]int, len(tr.f.Departments))
+	first := make([]int, len(tr.f.Departments))
+	for i := range first {
+		first[i] = -1
+	}
+	for k, m := range found {
+		hits[m.cat]++
+		if first[m.cat] < 0 {
+			first[m.cat] = k
+		}
+	}
+	best := 0
+	for i := range hits {
+		if hits[i] > hits[best] {
+			best = i
+		}
+	}
+	d, m := tr.f.Departments[best], found[first[best]]
+	text, os, oe := t.quote(m.start, m.end)
 	return &Transfer{Target: d.ID, Name: d.Name, Contact: d.Contact, Reason: text, Start: os, End: oe}
 }

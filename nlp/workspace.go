@@ -18,6 +18,7 @@ type workspace struct {
 	titles []titleMention
 	pairs  []uint64
 	deeds  []int
+	places []lexMatch
 	weight []float64 // lexicon weight per category
 }
 
