@@ -76,23 +76,35 @@ func (c *classifier) classify(t *Text, f *docFeatures, matches []lexMatch, ws *w
 // gateThreshold: the gate's probability at or above which a text is in scope.
 const gateThreshold = 0.5
 
-// scopeEvidence lists the words that pushed the gate hardest towards its decision.
+// scopeEvidence lists the words that pushed the gate hardest towards its decision. It
+// keeps the best few as it goes: a long text has hundreds of known words, and sorting
+// them all for three would cost more than reading the text.
 func (c *classifier) scopeEvidence(t *Text, f *docFeatures, known []knownWord, in bool) []Evidence {
 	sign := float32(1)
 	label := "in_scope"
 	if !in {
 		sign, label = -1, OutOfScope
 	}
-	var cands []scored
+	var best [maxModelEvidence]scored
+	n := 0
 	for _, k := range known {
-		tok := f.toks[k.tok]
-		if w := sign * float32(k.row[len(k.row)-1]) / logScale; w > minGateWeight && !hasWord(cands, tok.Text) {
-			cands = append(cands, scored{tok, w})
+		w := sign * float32(k.row[len(k.row)-1]) / logScale
+		if w <= minGateWeight || n == len(best) && w <= best[n-1].w {
+			continue
 		}
+		tok := f.toks[k.tok]
+		if hasWord(best[:n], tok.Text) {
+			continue
+		}
+		i := min(n, len(best)-1) // the slot it takes, then moved up while it beats the one above
+		best[i] = scored{tok, w}
+		for ; i > 0 && best[i].w > best[i-1].w; i-- {
+			best[i], best[i-1] = best[i-1], best[i]
+		}
+		n = min(n+1, len(best))
 	}
-	slices.SortStableFunc(cands, func(a, b scored) int { return cmp.Compare(b.w, a.w) })
-	ev := []Evidence{}
-	for _, s := range cands[:min(len(cands), maxModelEvidence)] {
+	ev := make([]Evidence, 0, n)
+	for _, s := range best[:n] {
 		text, os, oe := t.quote(s.tok.Start, s.tok.End)
 		ev = append(ev, Evidence{Category: label, Text: text, Source: "model", Start: os, End: oe})
 	}
