@@ -34,7 +34,7 @@ func (in *Intake) authorize(ctx context.Context, number, code string) (*Ticket, 
 	if err != nil {
 		return nil, err
 	}
-	if subtle.ConstantTimeCompare([]byte(QueryHash(code)), []byte(t.QueryHash)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(in.keys.QueryHash(code)), []byte(t.QueryHash)) != 1 {
 		return nil, errNoTicket()
 	}
 	return t, nil

@@ -9,54 +9,131 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/emmansun/gmsm/sm3"
+	"github.com/emmansun/gmsm/sm4"
 )
 
-// Keyring encrypts what identifies a reporter (name, phone, ID number) with AES-256-GCM.
-// Keys are listed newest first: new writes use the first; records written under any
-// listed key stay readable, so rotating means putting a new key in front.
+// Keyring seals what identifies a reporter, and what they typed, and computes the keyed
+// hashes that find records without storing what they are found by. Keys are listed
+// newest first: new seals use the first; records sealed under any listed key, in either
+// suite, stay readable, so rotating means putting a new key in front, and switching
+// suites means only changing the suite of new seals.
 type Keyring struct {
-	ids     []string // key ids, newest first
-	aeads   map[string]cipher.AEAD
-	indexer []byte // HMAC key for lookups by phone: from the oldest key, so rotation keeps it
+	ids     []string               // key ids, newest first
+	aeads   map[string]cipher.AEAD // "<alg>:<key id>": every key in every suite
+	oldest  []byte                 // the key keyed hashes come from, so rotation keeps them
+	seal    Suite                  // the suite of new seals
+	hash    Suite                  // the suite of keyed hashes, fixed per deployment (PinHashSuite)
+	indexer []byte                 // HMAC key of the keyed hashes, from oldest in the hash suite
 }
 
-const sealVersion = "v1"
+// Suite is a choice of algorithms for everything sealed or hashed (QINGFENG_CRYPTO).
+type Suite string
 
-// NewKeyring builds a keyring from raw 32-byte keys, newest first.
+const (
+	// SuiteAES: AES-256-GCM seals, HMAC-SHA256 keyed hashes, SHA-256.
+	SuiteAES Suite = "aes"
+	// SuiteSM: the Chinese commercial algorithms a GB/T 39786 assessment expects: SM4-GCM
+	// seals, HMAC-SM3 keyed hashes, SM3.
+	SuiteSM Suite = "sm"
+)
+
+// ParseSuite reads QINGFENG_CRYPTO; "" is aes.
+func ParseSuite(s string) (Suite, error) {
+	switch v := Suite(strings.ToLower(strings.TrimSpace(s))); v {
+	case "", SuiteAES:
+		return SuiteAES, nil
+	case SuiteSM:
+		return SuiteSM, nil
+	}
+	return "", fmt.Errorf("crypto suite %q: want aes or sm", s)
+}
+
+// alg is how a sealed record names the suite's cipher.
+func (s Suite) alg() string {
+	if s == SuiteSM {
+		return algSM4
+	}
+	return algAES
+}
+
+func (s Suite) newHash() func() hash.Hash {
+	if s == SuiteSM {
+		return sm3.New
+	}
+	return sha256.New
+}
+
+// Sealed records: "v2:<alg>:<key id>:<base64 of nonce, ciphertext and tag>", alg being
+// aes (AES-256-GCM) or sm4 (SM4-GCM); older builds wrote "v1:<key id>:…", always AES.
+const (
+	sealVersion   = "v2"
+	sealVersionV1 = "v1"
+	algAES        = "aes"
+	algSM4        = "sm4"
+)
+
+// NewKeyring builds a keyring from raw 32-byte keys, newest first, sealing and hashing
+// with the aes suite (WithSuites changes that).
 func NewKeyring(keys [][]byte) (*Keyring, error) {
 	if len(keys) == 0 {
 		return nil, fmt.Errorf("keyring: no key")
 	}
-	k := &Keyring{aeads: map[string]cipher.AEAD{}}
+	k := &Keyring{aeads: map[string]cipher.AEAD{}, seal: SuiteAES}
 	for i, key := range keys {
 		if len(key) != 32 {
 			return nil, fmt.Errorf("keyring: key %d is %d bytes, want 32", i+1, len(key))
 		}
-		block, err := aes.NewCipher(key)
-		if err != nil {
-			return nil, fmt.Errorf("keyring: key %d: %w", i+1, err)
-		}
-		aead, err := cipher.NewGCM(block)
-		if err != nil {
-			return nil, fmt.Errorf("keyring: key %d: %w", i+1, err)
-		}
 		sum := sha256.Sum256(key)
 		id := hex.EncodeToString(sum[:4])
-		if _, dup := k.aeads[id]; dup {
+		if _, dup := k.aeads[algAES+":"+id]; dup {
 			return nil, fmt.Errorf("keyring: key %d is listed twice", i+1)
 		}
+		aesBlock, err := aes.NewCipher(key)
+		if err != nil {
+			return nil, fmt.Errorf("keyring: key %d: %w", i+1, err)
+		}
+		// SM4 takes 128-bit keys: one drawn from the key with HMAC-SM3, so the two
+		// suites never share a cipher key.
+		sm4Block, err := sm4.NewCipher(derive(sm3.New, key, "qingfeng sm4 seal key")[:16])
+		if err != nil {
+			return nil, fmt.Errorf("keyring: key %d: %w", i+1, err)
+		}
+		for alg, block := range map[string]cipher.Block{algAES: aesBlock, algSM4: sm4Block} {
+			aead, err := cipher.NewGCM(block)
+			if err != nil {
+				return nil, fmt.Errorf("keyring: key %d: %s-GCM: %w", i+1, alg, err)
+			}
+			k.aeads[alg+":"+id] = aead
+		}
 		k.ids = append(k.ids, id)
-		k.aeads[id] = aead
 	}
-	oldest := keys[len(keys)-1]
-	mac := hmac.New(sha256.New, oldest)
-	mac.Write([]byte("qingfeng lookup index"))
-	k.indexer = mac.Sum(nil)
-	return k, nil
+	k.oldest = keys[len(keys)-1]
+	return k.WithSuites(SuiteAES, SuiteAES), nil
+}
+
+// WithSuites is the keyring sealing new values with seal and computing keyed hashes
+// with hash; what it opens does not change.
+func (k *Keyring) WithSuites(seal, hash Suite) *Keyring {
+	c := *k
+	c.seal, c.hash = seal, hash
+	c.indexer = derive(hash.newHash(), k.oldest, "qingfeng lookup index")
+	return &c
+}
+
+// Suites are the suite of new seals and that of keyed hashes.
+func (k *Keyring) Suites() (seal, hash Suite) { return k.seal, k.hash }
+
+func derive(h func() hash.Hash, key []byte, label string) []byte {
+	mac := hmac.New(h, key)
+	mac.Write([]byte(label))
+	return mac.Sum(nil)
 }
 
 // ParseKeys reads keys written as base64, separated by commas or newlines, newest first.
@@ -107,65 +184,94 @@ func LoadOrCreateKeyFile(path string) (keys [][]byte, created bool, err error) {
 	return [][]byte{key}, true, nil
 }
 
-// Seal encrypts plaintext under the newest key. context binds the result to its place
-// (the ticket id): a sealed value copied to another ticket does not open there.
+// Seal encrypts plaintext under the newest key, in the keyring's seal suite. context
+// binds the result to its place (a ticket and field): a sealed value copied elsewhere
+// does not open there.
 func (k *Keyring) Seal(plaintext []byte, context string) (string, error) {
-	id := k.ids[0]
-	aead := k.aeads[id]
+	alg, id := k.seal.alg(), k.ids[0]
+	aead := k.aeads[alg+":"+id]
 	nonce := make([]byte, aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		return "", fmt.Errorf("seal: nonce: %w", err)
 	}
 	out := aead.Seal(nonce, nonce, plaintext, []byte(context))
-	return sealVersion + ":" + id + ":" + base64.RawStdEncoding.EncodeToString(out), nil
+	return sealVersion + ":" + alg + ":" + id + ":" + base64.RawStdEncoding.EncodeToString(out), nil
 }
 
-// Open decrypts what Seal produced under any key of the ring.
-func (k *Keyring) Open(sealed, context string) ([]byte, error) {
-	parts := strings.SplitN(sealed, ":", 3)
-	if len(parts) != 3 || parts[0] != sealVersion {
+// sealed is a sealed record taken apart.
+type sealed struct {
+	version, alg, id string
+	raw              []byte // nonce, ciphertext and tag
+}
+
+// parseSealed takes a sealed record apart, of this build or an older one.
+func parseSealed(v string) (sealed, bool) {
+	var p sealed
+	var rest string
+	var ok bool
+	switch {
+	case strings.HasPrefix(v, sealVersion+":"):
+		p.version = sealVersion
+		if p.alg, rest, ok = strings.Cut(v[len(sealVersion)+1:], ":"); !ok || (p.alg != algAES && p.alg != algSM4) {
+			return p, false
+		}
+	case strings.HasPrefix(v, sealVersionV1+":"):
+		p.version, p.alg, rest = sealVersionV1, algAES, v[len(sealVersionV1)+1:]
+	default:
+		return p, false
+	}
+	id, payload, ok := strings.Cut(rest, ":")
+	if !ok || len(id) != 8 {
+		return p, false
+	}
+	if _, err := hex.DecodeString(id); err != nil {
+		return p, false
+	}
+	raw, err := base64.RawStdEncoding.DecodeString(payload)
+	if err != nil || len(raw) < 12+16 {
+		return p, false
+	}
+	p.id, p.raw = id, raw
+	return p, true
+}
+
+// IsSealed says whether v has the form of a value Seal made (now or in an older build),
+// as opposed to text an older build stored in the clear.
+func IsSealed(v string) bool {
+	_, ok := parseSealed(v)
+	return ok
+}
+
+// Current says whether v was sealed under the newest key in the present seal suite, so
+// need not be sealed again.
+func (k *Keyring) Current(v string) bool {
+	p, ok := parseSealed(v)
+	return ok && p.version == sealVersion && p.alg == k.seal.alg() && p.id == k.ids[0]
+}
+
+// Open decrypts what Seal produced, under any key of the ring, in either suite.
+func (k *Keyring) Open(v, context string) ([]byte, error) {
+	p, ok := parseSealed(v)
+	if !ok {
 		return nil, fmt.Errorf("open: not a sealed value")
 	}
-	aead, ok := k.aeads[parts[1]]
+	aead, ok := k.aeads[p.alg+":"+p.id]
 	if !ok {
-		return nil, fmt.Errorf("open: sealed with key %s, which is not in the keyring", parts[1])
+		return nil, fmt.Errorf("open: sealed with key %s, which is not in the keyring", p.id)
 	}
-	raw, err := base64.RawStdEncoding.DecodeString(parts[2])
-	if err != nil || len(raw) < aead.NonceSize() {
-		return nil, fmt.Errorf("open: damaged value")
-	}
-	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte(context))
+	n := aead.NonceSize()
+	plain, err := aead.Open(nil, p.raw[:n], p.raw[n:], []byte(context))
 	if err != nil {
 		return nil, fmt.Errorf("open: value altered or moved: %w", err)
 	}
 	return plain, nil
 }
 
-// IsSealed says whether v has the form of a value Seal made, as opposed to text an older
-// build stored in the clear: the version, a key id of 8 hex digits, and base64 of at
-// least a nonce and a tag.
-func IsSealed(v string) bool {
-	parts := strings.SplitN(v, ":", 3)
-	if len(parts) != 3 || parts[0] != sealVersion || len(parts[1]) != 8 {
-		return false
-	}
-	if _, err := hex.DecodeString(parts[1]); err != nil {
-		return false
-	}
-	raw, err := base64.RawStdEncoding.DecodeString(parts[2])
-	return err == nil && len(raw) >= 12+16
-}
-
-// Current says whether v was sealed under the newest key, so need not be sealed again.
-func (k *Keyring) Current(v string) bool {
-	return IsSealed(v) && strings.SplitN(v, ":", 3)[1] == k.ids[0]
-}
-
 // LookupHash is a keyed hash for finding records by a small-space value such as a phone
 // number without storing it: plain SHA-256 of an 11-digit number is reversed by trying
 // them all.
 func (k *Keyring) LookupHash(kind, value string) string {
-	mac := hmac.New(sha256.New, k.indexer)
+	mac := hmac.New(k.hash.newHash(), k.indexer)
 	mac.Write([]byte(kind))
 	mac.Write([]byte{0})
 	mac.Write([]byte(value))
@@ -179,7 +285,7 @@ const queryAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 // 59 bits), derived with a keyed hash so that a retried delivery gets the same code
 // back while the store keeps only QueryHash of it.
 func (k *Keyring) QueryCode(source string) string {
-	mac := hmac.New(sha256.New, k.indexer)
+	mac := hmac.New(k.hash.newHash(), k.indexer)
 	mac.Write([]byte("query code\x00" + source))
 	sum := mac.Sum(nil)
 	out := make([]byte, 12)
@@ -189,11 +295,12 @@ func (k *Keyring) QueryCode(source string) string {
 	return string(out)
 }
 
-// QueryHash is what the store keeps of a query code: the code has enough entropy that a
-// plain SHA-256 cannot be reversed.
-func QueryHash(code string) string {
-	sum := sha256.Sum256([]byte(strings.ToUpper(strings.TrimSpace(code))))
-	return hex.EncodeToString(sum[:])
+// QueryHash is what the store keeps of a query code, in the hash suite (SHA-256 or SM3):
+// the code has enough entropy that a plain hash cannot be reversed.
+func (k *Keyring) QueryHash(code string) string {
+	h := k.hash.newHash()()
+	h.Write([]byte(strings.ToUpper(strings.TrimSpace(code))))
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // KeySource says where the keys come from.

@@ -175,3 +175,47 @@ func TestResealSealsOlderTicketsAndMovesTheirWordIndexes(t *testing.T) {
 		}
 	})
 }
+
+// Under the sm suite tickets are sealed with SM4; after a switch of the seal suite they
+// still open, search and query codes still work (the hash suite stays), and Reseal moves
+// them to the new suite.
+func TestTicketsSealedInEitherSuiteOpenAfterASwitch(t *testing.T) {
+	c := connect(t, openRealRedis(t))
+	testIntake(t, c) // loads the analyzer
+	ctx := context.Background()
+	base, err := NewKeyring([][]byte{key(3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm := base.WithSuites(SuiteSM, SuiteSM)
+	s := testStore(t, c, WithKeyring(sm))
+	rc, err := NewIntake(s, nlpA, sm).Submit(ctx, Report{Channel: "web", SenderID: "gm-1", Anonymous: true, Text: personalText})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := rc.Ticket.ID
+	if raw := c.rdb.HGet(ctx, s.key("t", id), "text").Val(); !strings.HasPrefix(raw, "v2:sm4:") {
+		t.Fatalf("text under the sm suite is stored as %.20q…", raw)
+	}
+	switched := base.WithSuites(SuiteAES, SuiteSM)
+	s2 := testStore(t, c, WithKeyring(switched))
+	in2 := NewIntake(s2, nlpA, switched)
+	if got, err := s2.Get(ctx, id); err != nil || got.Text != personalText {
+		t.Fatalf("after the switch: %+v, %v", got, err)
+	}
+	if ids, err := in2.Search(ctx, "低保金", 10); err != nil || !slices.Equal(ids, []string{id}) {
+		t.Errorf("search after the switch = %v, %v", ids, err)
+	}
+	if _, err := in2.Status(ctx, id, rc.QueryCode); err != nil {
+		t.Errorf("the reporter's code after the switch: %v", err)
+	}
+	if rep, err := s2.Reseal(ctx); err != nil || rep.Resealed != 1 {
+		t.Fatalf("Reseal after the switch = %+v, %v", rep, err)
+	}
+	if raw := c.rdb.HGet(ctx, s.key("t", id), "text").Val(); !strings.HasPrefix(raw, "v2:aes:") {
+		t.Errorf("after Reseal the text is stored as %.20q…", raw)
+	}
+	if got, err := s2.Get(ctx, id); err != nil || got.Text != personalText {
+		t.Errorf("after Reseal: %+v, %v", got, err)
+	}
+}

@@ -35,6 +35,7 @@ import (
 //	                      word's keyed hash; older builds named it by the word, as
 //	                      term, until `qingfeng reseal` moves it)
 //	fig:YYYYMMDD          the figures counters of the tickets created that day (tally.go)
+//	crypto                hash: the suite of keyed hashes, recorded at first start (suites.go)
 type Store struct {
 	rdb         redis.UniversalClient
 	prefix      string
@@ -48,12 +49,14 @@ type Store struct {
 // NewStore uses rdb (a single Redis, Sentinel or Cluster client) under namespace ns.
 // now is the clock, injectable for tests.
 func NewStore(rdb redis.UniversalClient, ns string, outcomes Outcomes, now func() time.Time, opts ...StoreOption) *Store {
-	s := &Store{rdb: rdb, prefix: "qf:{" + ns + "}:", now: now, outcomes: outcomes, durability: DurableNone}
+	s := &Store{rdb: rdb, prefix: prefixOf(ns), now: now, outcomes: outcomes, durability: DurableNone}
 	for _, o := range opts {
 		o(s)
 	}
 	return s
 }
+
+func prefixOf(ns string) string { return "qf:{" + ns + "}:" }
 
 func (s *Store) key(parts ...string) string { return s.prefix + strings.Join(parts, ":") }
 

@@ -106,7 +106,7 @@ func (in *Intake) Submit(ctx context.Context, r Report) (*Receipt, error) {
 		Category: res.Category, Mode: decision.Mode, Rule: decision.Rule,
 		SubjectName: res.Subject.Name, SubjectPosition: res.Subject.Position,
 		SubjectUnit: res.Subject.Unit, SubjectRank: res.Subject.Rank, SubjectKey: subjectKey(res.Subject),
-		Fingerprint: res.Fingerprint.String(), Analysis: string(analysis), QueryHash: QueryHash(code),
+		Fingerprint: res.Fingerprint.String(), Analysis: string(analysis), QueryHash: in.keys.QueryHash(code),
 		RealName: !r.Anonymous, Related: strings.Join(related, ","), Terms: res.SearchTerms(),
 		Urgent: r.Urgent || hasDanger(res),
 	}

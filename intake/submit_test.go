@@ -49,10 +49,10 @@ func TestSubmitAnonymousReport(t *testing.T) {
 		if tk.SubjectName != "张某" || !strings.Contains(tk.SubjectUnit, "派出所") || tk.Identity != "" || tk.RealName {
 			t.Errorf("subject/identity: %q %q %q real=%v", tk.SubjectName, tk.SubjectUnit, tk.Identity, tk.RealName)
 		}
-		if len(rc.QueryCode) != 12 || QueryHash(rc.QueryCode) != tk.QueryHash || strings.Contains(tk.QueryHash, rc.QueryCode) {
+		if len(rc.QueryCode) != 12 || k.QueryHash(rc.QueryCode) != tk.QueryHash || strings.Contains(tk.QueryHash, rc.QueryCode) {
 			t.Errorf("query code %q / hash %q", rc.QueryCode, tk.QueryHash)
 		}
-		if QueryHash(strings.ToLower(rc.QueryCode)+" ") != tk.QueryHash {
+		if k.QueryHash(strings.ToLower(rc.QueryCode)+" ") != tk.QueryHash {
 			t.Error("a code typed in lower case with a trailing space does not match")
 		}
 		var analysis nlp.Result

@@ -38,7 +38,7 @@ type Ticket struct {
 	RealName  bool
 	Identity  string // sealed reporter identity and contact (Keyring.Seal), "" when anonymous
 	PhoneHash string // Keyring.LookupHash("phone", …), for a caller's history
-	QueryHash string // SHA-256 of the query code; the code itself is shown once
+	QueryHash string // Keyring.QueryHash of the query code (SHA-256 or SM3); the code itself is shown once
 	Source    string // channel + sender's message or call id: the idempotency key
 	Operator  string // the hotline operator who logged it
 	MainID    string // set when merged into another ticket

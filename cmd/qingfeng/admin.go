@@ -59,6 +59,9 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
+	if keys, err = deploymentKeys(ctx, rdb, sf.namespace, keys, slog.New(slog.NewTextHandler(stderr, nil))); err != nil {
+		return err
+	}
 	dir := staff.NewDirectory(rdb, sf.namespace, keys)
 	actor := cliActor()
 	// userFlag reads the -user of an account change.

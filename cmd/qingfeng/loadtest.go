@@ -42,6 +42,7 @@ func runLoadTest(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	chats := fs.Int("chats", 1000, "active chats")
 	rate := fs.Int("rate", 500, "chat messages per second across all chats")
 	duration := fs.Duration("duration", 10*time.Second, "how long the chats talk")
+	crypto := fs.String("crypto", "aes", "the child server's QINGFENG_CRYPTO: aes or sm")
 	durability := fs.String("durability", "none", "the child server's QINGFENG_DURABILITY: none, aof (the Redis needs 7.2+ and appendonly yes) or replica (it needs a replica)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -51,12 +52,12 @@ func runLoadTest(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	secret := randomHex(16)
 	defer cleanNamespace(*redisURL, ns)
 	srv, addr, err := startChildServer(ctx, *redisURL, ns, "QINGFENG_WEBHOOK_SECRET="+secret, "QINGFENG_SECRET_KEY="+randomKey(),
-		"QINGFENG_DURABILITY="+*durability)
+		"QINGFENG_DURABILITY="+*durability, "QINGFENG_CRYPTO="+*crypto)
 	if err != nil {
 		return err
 	}
 	defer stopChildServer(srv)
-	fmt.Fprintf(stdout, "server pid %d on %s, namespace %s, durability %s\n", srv.Process.Pid, addr, ns, *durability)
+	fmt.Fprintf(stdout, "server pid %d on %s, namespace %s, crypto %s, durability %s\n", srv.Process.Pid, addr, ns, *crypto, *durability)
 
 	// 1. Idle websocket sessions on the fresh server: its memory per session.
 	before := rssKB(srv.Process.Pid)

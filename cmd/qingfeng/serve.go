@@ -71,6 +71,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	if err != nil {
 		return err
 	}
+	if keys, err = deploymentKeys(ctx, backend.Client, *namespace, keys, log); err != nil {
+		return err
+	}
 	outcomes, err := intake.LoadOutcomes(nil)
 	if err != nil {
 		return err

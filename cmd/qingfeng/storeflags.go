@@ -48,6 +48,9 @@ func (f *storeFlags) open(ctx context.Context) (*intake.Store, func(), error) {
 		return nil, nil, err
 	}
 	keys, err := serviceKeyring()
+	if err == nil && keys != nil {
+		keys, err = deploymentKeys(ctx, rdb, f.namespace, keys, slog.Default())
+	}
 	if err != nil {
 		rdb.Close()
 		return nil, nil, err
@@ -113,4 +116,22 @@ func checkDurability(ctx context.Context, mode intake.Durability, store *intake.
 		return nil
 	}
 	return err
+}
+
+// deploymentKeys gives keys the suites of the deployment in namespace ns: new seals in
+// QINGFENG_CRYPTO's suite, keyed hashes in the suite recorded at the namespace's first
+// start (intake.PinHashSuite), which a later change of QINGFENG_CRYPTO does not move.
+func deploymentKeys(ctx context.Context, rdb redis.UniversalClient, ns string, keys *intake.Keyring, log *slog.Logger) (*intake.Keyring, error) {
+	suite, err := intake.ParseSuite(os.Getenv("QINGFENG_CRYPTO"))
+	if err != nil {
+		return nil, fmt.Errorf("QINGFENG_CRYPTO: %w", err)
+	}
+	hash, err := intake.PinHashSuite(ctx, rdb, ns, suite)
+	if err != nil {
+		return nil, err
+	}
+	if hash != suite {
+		log.Warn("keyed hashes stay in the suite this namespace started with; QINGFENG_CRYPTO changes new seals only", "seal", suite, "hash", hash)
+	}
+	return keys.WithSuites(suite, hash), nil
 }
