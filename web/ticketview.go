@@ -31,8 +31,11 @@ func (s *Server) visibleTicket(c echo.Context) (*intake.Ticket, error) {
 	return t, nil
 }
 
-// view is a ticket as staff see it: never the reporter's identity or contact.
-func (s *Server) view(t *intake.Ticket) map[string]any {
+// view is a ticket as a member of staff in role sees it: never the reporter's identity
+// or contact, and, for the roles that may not see who reported, the phone, ID and card
+// numbers typed into the text masked (Ticket.MaskedFor).
+func (s *Server) view(t *intake.Ticket, role intake.Role) map[string]any {
+	t = t.MaskedFor(role)
 	return map[string]any{"level": s.deadlines.Level(t),
 		"id": t.ID, "version": t.Version, "status": t.Status, "mode": t.Mode, "rule": t.Rule,
 		"category": t.Category, "channel": t.Channel, "body": t.Body, "due": dueText(t.Due),
@@ -59,9 +62,11 @@ func (s *Server) staffTicket(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := s.view(t)
-	res := analysisOf(t)
-	v["audit"], v["segments"], v["signals"], v["scores"] = audit, highlight(t.Text, res.Evidence), res.Signals, res.Scores
+	role := account(c).Role
+	v := s.view(t, role)
+	shown := t.MaskedFor(role)
+	res := analysisOf(shown)
+	v["audit"], v["segments"], v["signals"], v["scores"] = audit, highlight(shown.Text, res.Evidence), res.Signals, res.Scores
 	v["scope"] = res.Scope
 	v["actions"] = intake.Allowed(t.Status, account(c).Role)
 	return c.JSON(http.StatusOK, v)
@@ -108,7 +113,7 @@ func (s *Server) staffMove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.view(next))
+	return c.JSON(http.StatusOK, s.view(next, a.Role))
 }
 
 func (s *Server) staffIdentity(c echo.Context) error {
@@ -148,7 +153,7 @@ func (s *Server) staffCorrect(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.view(next))
+	return c.JSON(http.StatusOK, s.view(next, a.Role))
 }
 
 // staffSuggest reads what an operator is typing and suggests category and subject.
