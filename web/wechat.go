@@ -304,7 +304,10 @@ func (s *Server) wechatDialogue(ctx context.Context, m *WechatMessage, text stri
 		case errors.As(r.err, &ae) && ae.Code == "in_progress":
 			return "", nil // the delivery in progress answers
 		case r.err != nil:
-			return "", r.err
+			// An error status would only show the platform's own "cannot serve" notice;
+			// nothing was stored, so the citizen is asked to send it again.
+			s.log.Error("wechat message failed", "err", r.err)
+			return messages["wechat_resend"], nil
 		case r.ans.Async:
 			return "", nil // it went out through the API already
 		}

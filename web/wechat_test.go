@@ -30,16 +30,21 @@ const (
 	wxAccount = "gh_0123456789ab"
 )
 
-// countingDialogue is the real dialogue, counted, and as slow as a test needs.
+// countingDialogue is the real dialogue, counted, and as slow (or as broken) as a test
+// needs.
 type countingDialogue struct {
 	Dialogue
-	steps atomic.Int32
-	delay time.Duration
+	steps   atomic.Int32
+	delay   time.Duration
+	failing atomic.Bool // the store is down
 }
 
 func (d *countingDialogue) Handle(ctx context.Context, channel, key, text string) (*bot.Reply, error) {
 	d.steps.Add(1)
 	time.Sleep(d.delay)
+	if d.failing.Load() {
+		return nil, bot.ErrUnavailable
+	}
 	return d.Dialogue.Handle(ctx, channel, key, text)
 }
 
@@ -414,6 +419,73 @@ func TestWechatSlowDialogueRepliesThroughTheAPI(t *testing.T) {
 	}
 	if n := d.steps.Load(); n != 1 {
 		t.Errorf("%d dialogue steps, want 1", n)
+	}
+}
+
+// A retry that comes while the first delivery is still at work gets "success" at once
+// (the first answers), not an error the platform would show the citizen.
+func TestWechatRetryDuringWork(t *testing.T) {
+	e, d, _ := newWechatEnv(t, time.Second, func(*Config) {})
+	msg := wxText("oQF0testBusyOpenID", "4501", "县交警大队民警收钱放车，不开罚单。")
+	first := make(chan string, 1)
+	go func() {
+		_, body, _ := e.wechat(t, http.MethodPost, wxQuery(time.Now().Unix(), "n9"), msg)
+		first <- body
+	}()
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
+	code, body, _ := e.wechat(t, http.MethodPost, wxQuery(time.Now().Unix(), "n9"), msg)
+	if code != 200 || body != "success" || time.Since(start) > 500*time.Millisecond {
+		t.Errorf("retry during work: %d %q after %s", code, body, time.Since(start))
+	}
+	if r := parseReply(t, <-first); !strings.Contains(r.Content, "什么时候") {
+		t.Errorf("first delivery: %+v", r)
+	}
+	if n := d.steps.Load(); n != 1 {
+		t.Errorf("%d dialogue steps, want 1", n)
+	}
+}
+
+// When the dialogue fails, the citizen is asked to send the message again: in the
+// passive reply, or through the API when the failure came after the window. Nothing is
+// stored, so the message sent again is answered.
+func TestWechatFailedStepAsksToResend(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		delay time.Duration
+	}{{"within the window", 0}, {"after the window", 800 * time.Millisecond}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, d, api := newWechatEnv(t, tc.delay, func(c *Config) { c.WechatReplyWithin = 300 * time.Millisecond })
+			d.failing.Store(true)
+			msg := wxText("oQF0testFailOpenID", "8001", "县交警大队民警收钱放车，不开罚单。")
+			// answer is what the citizen is told: the passive reply, or what the API got.
+			answer := func() string {
+				code, body, _ := e.wechat(t, http.MethodPost, wxQuery(time.Now().Unix(), "n10"), msg)
+				if code != 200 {
+					t.Fatalf("%d %s", code, body)
+				}
+				if tc.delay == 0 {
+					return parseReply(t, body).Content
+				}
+				select {
+				case m := <-api.sent:
+					return m.Text.Content
+				case <-time.After(10 * time.Second):
+					t.Fatal("nothing sent")
+				}
+				return ""
+			}
+			if got := answer(); got != messages["wechat_resend"] {
+				t.Errorf("told %q, want %q", got, messages["wechat_resend"])
+			}
+			d.failing.Store(false)
+			if got := answer(); !strings.Contains(got, "什么时候") {
+				t.Errorf("the message sent again got %q", got)
+			}
+			if n := d.steps.Load(); n != 2 {
+				t.Errorf("%d dialogue steps, want 2 (the failed one and the one sent again)", n)
+			}
+		})
 	}
 }
 
