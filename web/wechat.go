@@ -299,9 +299,8 @@ func (s *Server) wechatDialogue(ctx context.Context, m *WechatMessage, text stri
 	defer timer.Stop()
 	select {
 	case r := <-results:
-		var ae *apiError
 		switch {
-		case errors.As(r.err, &ae) && ae.Code == "in_progress":
+		case inProgress(r.err):
 			return "", nil // the delivery in progress answers
 		case r.err != nil:
 			// An error status would only show the platform's own "cannot serve" notice;
@@ -346,11 +345,17 @@ func (s *Server) runWechat(ctx context.Context, id, conversation, openid, text s
 	select {
 	case results <- wechatResult{ans: ans, err: err}:
 	case <-gone:
-		if err != nil {
-			s.log.Warn("wechat message failed after the passive window", "err", err)
+		if err != nil && !inProgress(err) {
+			s.log.Error("wechat message failed after the passive window", "err", err)
 			s.sendWechatLate(ctx, conversation, messages["wechat_resend"])
 		}
 	}
+}
+
+// inProgress is once's answer while another delivery of the same message is at work.
+func inProgress(err error) bool {
+	var ae *apiError
+	return errors.As(err, &ae) && ae.Code == "in_progress"
 }
 
 // wechatStep keeps the sender's openid (sealed) for late replies, then runs the dialogue.
