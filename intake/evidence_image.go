@@ -1,0 +1,123 @@
+package intake
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"io"
+
+	"golang.org/x/image/draw"
+	"golang.org/x/image/webp"
+)
+
+type imageCodec struct {
+	config func(io.Reader) (image.Config, error)
+	decode func(io.Reader) (image.Image, error)
+}
+
+var imageCodecs = map[string]imageCodec{
+	typeJPEG.MIME: {jpeg.DecodeConfig, jpeg.Decode},
+	typePNG.MIME:  {png.DecodeConfig, png.Decode},
+	typeWebP.MIME: {webp.DecodeConfig, webp.Decode},
+}
+
+// imageHeadLen is how far into the stripped image its dimensions must be found: far
+// enough for a colour profile before them.
+const imageHeadLen = 1 << 20
+
+// decodeImage decodes the image of type ft that r streams, after checking from its
+// header that it has at most maxPixels, so decoding never takes more memory than that
+// allows. One that does not decode is refused.
+func decodeImage(r io.Reader, ft FileType, maxPixels int64) (image.Image, error) {
+	codec := imageCodecs[ft.MIME]
+	br := bufio.NewReaderSize(r, imageHeadLen)
+	head, _ := br.Peek(imageHeadLen)
+	cfg, err := codec.config(bytes.NewReader(head))
+	if err != nil {
+		return nil, &EvidenceRefusal{Reason: RefuseBadImage, Detail: "header: " + err.Error()}
+	}
+	if px := int64(cfg.Width) * int64(cfg.Height); px > maxPixels || cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, &EvidenceRefusal{Reason: RefuseImageSize, Detail: fmt.Sprintf("%d×%d pixels", cfg.Width, cfg.Height), Limit: maxPixels}
+	}
+	img, err := codec.decode(br)
+	if err != nil {
+		return nil, &EvidenceRefusal{Reason: RefuseBadImage, Detail: err.Error()}
+	}
+	return img, nil
+}
+
+// thumbSide is the longest side of a thumbnail, in pixels.
+const thumbSide = 240
+
+// thumbnail is a small JPEG of img, turned as its EXIF orientation says, on white where
+// the image is transparent.
+func thumbnail(img image.Image, orientation int) ([]byte, error) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if orientation >= 5 { // these turn it by a quarter
+		w, h = h, w
+	}
+	tw, th := thumbSide, thumbSide
+	if w >= h {
+		th = max(1, h*thumbSide/w)
+	} else {
+		tw = max(1, w*thumbSide/h)
+	}
+	if w <= thumbSide && h <= thumbSide {
+		tw, th = w, h
+	}
+	// Scaled before it is turned: sw×sh is the thumbnail in the picture's own orientation.
+	sw, sh := tw, th
+	if orientation >= 5 {
+		sw, sh = th, tw
+	}
+	small := image.NewRGBA(image.Rect(0, 0, sw, sh))
+	draw.Draw(small, small.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	draw.CatmullRom.Scale(small, small.Bounds(), img, b, draw.Over, nil)
+	var out bytes.Buffer
+	if err := jpeg.Encode(&out, orient(small, orientation), &jpeg.Options{Quality: 80}); err != nil {
+		return nil, fmt.Errorf("thumbnail: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+// orient turns and mirrors m as EXIF orientation o says the picture is meant to be
+// seen (1: as stored; 2–8: the seven other turns and mirrorings).
+func orient(m *image.RGBA, o int) *image.RGBA {
+	if o < 2 || o > 8 {
+		return m
+	}
+	w, h := m.Bounds().Dx(), m.Bounds().Dy()
+	ow, oh := w, h
+	if o >= 5 {
+		ow, oh = h, w
+	}
+	out := image.NewRGBA(image.Rect(0, 0, ow, oh))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			var nx, ny int
+			switch o {
+			case 2:
+				nx, ny = w-1-x, y
+			case 3:
+				nx, ny = w-1-x, h-1-y
+			case 4:
+				nx, ny = x, h-1-y
+			case 5:
+				nx, ny = y, x
+			case 6:
+				nx, ny = h-1-y, x
+			case 7:
+				nx, ny = h-1-y, w-1-x
+			case 8:
+				nx, ny = y, w-1-x
+			}
+			out.SetRGBA(nx, ny, m.RGBAAt(x, y))
+		}
+	}
+	return out
+}
