@@ -149,8 +149,14 @@ func (e *env) namespaceDump(t *testing.T, match string) map[string]string {
 			v = e.rdb.LRange(ctx, k, 0, -1).Val()
 		case "hash":
 			v = e.rdb.HGetAll(ctx, k).Val()
+		case "set":
+			v = e.rdb.SMembers(ctx, k).Val()
+		case "zset":
+			v = e.rdb.ZRangeWithScores(ctx, k, 0, -1).Val()
+		case "stream":
+			v = e.rdb.XRange(ctx, k, "-", "+").Val()
 		default:
-			v = "(other type)"
+			t.Fatalf("%s: a type the dump does not read", k)
 		}
 		raw, _ := json.Marshal(v)
 		out[k] = string(raw)

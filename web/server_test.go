@@ -41,14 +41,19 @@ func newEnv(t *testing.T) *env {
 // newEnvWith is newEnv with changes to the server's configuration.
 func newEnvWith(t *testing.T, tune func(*Config)) *env {
 	t.Helper()
+	return newEnvLogged(t, slog.New(slog.DiscardHandler), tune)
+}
+
+// newEnvLogged is newEnvWith with the server logging to log.
+func newEnvLogged(t *testing.T, log *slog.Logger, tune func(*Config)) *env {
+	t.Helper()
 	k := testkit.New(t)
 	rdb, ns, store, tickets := k.Redis, k.NS, k.Store, k.Intake
 	cfg := DefaultConfig()
 	cfg.Namespace, cfg.WebhookSecret, cfg.Keys = ns, secret, k.Keys
 	cfg.StatusPerIP, cfg.StatusPerNumber = 1000, 5
 	tune(&cfg)
-	s := New(tickets, bot.New(tickets, k.Analyzer, bot.NewRedisSessions(rdb, ns, time.Hour, k.Keys)), rdb,
-		slog.New(slog.DiscardHandler), cfg)
+	s := New(tickets, bot.New(tickets, k.Analyzer, bot.NewRedisSessions(rdb, ns, time.Hour, k.Keys)), rdb, log, cfg)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	return &env{site: s, srv: srv, store: store, rdb: rdb, ns: ns}
