@@ -215,7 +215,7 @@ func (f *flakyTickets) Submit(ctx context.Context, r intake.Report) (*intake.Rec
 // ticket, never 409, and no complaint may be lost. The stall is DEBUG SLEEP on a Redis of
 // the test's own, so other tests' Redis is not stalled.
 func TestFirstDeliveryDuringRedisStall(t *testing.T) {
-	addr := startStallableRedis(t)
+	addr, _ := startOwnRedis(t, "--appendonly", "no", "--enable-debug-command", "local")
 	timeout := 100 * time.Millisecond
 	rdb := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: timeout, WriteTimeout: timeout,
 		MaxRetries: 20, MinRetryBackoff: 10 * time.Millisecond, MaxRetryBackoff: 40 * time.Millisecond})
@@ -276,8 +276,9 @@ func TestFirstDeliveryDuringRedisStall(t *testing.T) {
 	}
 }
 
-// startStallableRedis runs a redis-server of the test's own that allows DEBUG SLEEP.
-func startStallableRedis(t *testing.T) string {
+// startOwnRedis runs a redis-server of the test's own with the given settings (DEBUG
+// SLEEP allowed, an AOF to read), and returns its address and its directory.
+func startOwnRedis(t *testing.T, settings ...string) (string, string) {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip("redis-server is not installed (.ci/run installs it)")
@@ -288,8 +289,8 @@ func startStallableRedis(t *testing.T) string {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", t.TempDir(),
-		"--save", "", "--appendonly", "no", "--enable-debug-command", "local")
+	dir := t.TempDir()
+	cmd := exec.Command("redis-server", append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir, "--save", ""}, settings...)...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -299,10 +300,10 @@ func startStallableRedis(t *testing.T) string {
 	defer ping.Close()
 	for i := 0; i < 100; i++ {
 		if ping.Ping(context.Background()).Err() == nil {
-			return addr
+			return addr, dir
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal("redis-server did not start")
-	return ""
+	return "", ""
 }

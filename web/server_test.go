@@ -47,7 +47,12 @@ func newEnvWith(t *testing.T, tune func(*Config)) *env {
 // newEnvLogged is newEnvWith with the server logging to log.
 func newEnvLogged(t *testing.T, log *slog.Logger, tune func(*Config)) *env {
 	t.Helper()
-	k := testkit.New(t)
+	return newEnvOn(t, testkit.New(t), log, tune)
+}
+
+// newEnvOn runs the server on a given stack (a Redis of the test's own, say).
+func newEnvOn(t *testing.T, k *testkit.Kit, log *slog.Logger, tune func(*Config)) *env {
+	t.Helper()
 	rdb, ns, store, tickets := k.Redis, k.NS, k.Store, k.Intake
 	cfg := DefaultConfig()
 	cfg.Namespace, cfg.WebhookSecret, cfg.Keys = ns, secret, k.Keys

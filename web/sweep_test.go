@@ -3,18 +3,31 @@ package web
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"qingfeng/internal/redistest"
+	"qingfeng/internal/testkit"
 )
 
 // After real-name reports by chat, SMS and hotline, with the name, phone and ID number
-// typed into the text too, none of them is anywhere in Redis (key names included) or in
-// the server's logs: what an AOF or a log shipper would keep.
+// typed into the text too, none of them is anywhere in Redis (key names included), in
+// its append-only file (written with appendfsync always, as the outside check runs it),
+// or in the server's logs.
 func TestNoPersonalDataInRedisOrLogs(t *testing.T) {
+	addr, dir := startOwnRedis(t, "--appendonly", "yes", "--appendfsync", "always")
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	t.Cleanup(func() { rdb.Close() })
 	var logs bytes.Buffer
-	e := newEnvLogged(t, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), func(*Config) {})
+	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e := newEnvOn(t, testkit.Build(t, testkit.Analyzer(t), rdb, redistest.Namespace(t, rdb)), log, func(*Config) {})
 	type person struct{ name, id, phone string }
 	chat := person{"赵丽华", "110101199003071234", "13812345678"}
 	sms := person{"钱卫东", "32010219851112003X", "13998765432"}
@@ -83,6 +96,10 @@ func TestNoPersonalDataInRedisOrLogs(t *testing.T) {
 	if len(dump) == 0 {
 		t.Fatal("nothing in Redis: the sweep would pass on an empty store")
 	}
+	aof := readAOF(t, dir)
+	if !bytes.Contains(aof, []byte(e.ns)) {
+		t.Fatal("the AOF holds none of the test's keys: the sweep would pass on any code")
+	}
 	for _, p := range []person{chat, sms, call} {
 		for _, clear := range []string{p.name, p.id, p.phone} {
 			for key, v := range dump {
@@ -93,9 +110,31 @@ func TestNoPersonalDataInRedisOrLogs(t *testing.T) {
 			if strings.Contains(logs.String(), clear) {
 				t.Errorf("the logs hold %q", clear)
 			}
+			if bytes.Contains(aof, []byte(clear)) {
+				t.Errorf("the AOF holds %q", clear)
+			}
 		}
 	}
 	if logs.Len() == 0 {
 		t.Error("the server logged nothing: the log check would pass on any code")
 	}
+}
+
+// readAOF is every append-only file Redis wrote under dir (Redis 7 keeps a base file and
+// increments in appendonlydir).
+func readAOF(t *testing.T, dir string) []byte {
+	t.Helper()
+	var all []byte
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.Contains(path, "appendonly") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		all = append(all, b...)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
 }
