@@ -30,9 +30,9 @@ const edges = "。.！!？?，,、；;：:…~ \t\r\n"
 // bare is a message read as a command word: folded, punctuation and spaces trimmed.
 func bare(text string) string { return strings.Trim(fold(text), edges) }
 
-// A lookup names a ticket and its query code, separated by spaces, punctuation or the
-// word 查询码/码; the number's letters may be lower-case.
-const lookup = `(?i:QF)-(\d{8})-(\d{6})[\s,、:;]*(?:查询码|码)?[\s:]*([A-Za-z0-9]{12})`
+// A lookup names a ticket (its counter may outgrow six digits) and its query code,
+// separated by spaces, punctuation or the word 查询码/码; QF may be lower-case.
+const lookup = `(?i:QF)-(\d{8})-(\d{6,9})[\s,、:;]*(?:查询码|码)?[\s:]*([A-Za-z0-9]{12})`
 
 var (
 	queryRE      = regexp.MustCompile(`^查询[\s:]*` + lookup + `$`)
