@@ -52,7 +52,8 @@ func (in *Intake) Correct(ctx context.Context, id string, version int64, actor s
 	return in.store.rewrite(ctx, t, &next, actor, role, ActCorrect, "更正："+strings.Join(changed, "；"))
 }
 
-// CorrectedExamples returns every corrected ticket as a training example.
+// CorrectedExamples returns every corrected ticket as a training example, for a file that
+// leaves the service: phone, ID and card numbers in the text are masked.
 func (s *Store) CorrectedExamples(ctx context.Context) ([]nlp.Example, error) {
 	ids, err := s.Find(ctx, "corrected", "yes", 0) // 0: all of them
 	if err != nil {
@@ -64,7 +65,7 @@ func (s *Store) CorrectedExamples(ctx context.Context) ([]nlp.Example, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, nlp.Example{Category: t.Category, Channel: t.Channel, Unit: t.SubjectUnit, Position: t.SubjectPosition, Text: t.Text})
+		out = append(out, nlp.Example{Category: t.Category, Channel: t.Channel, Unit: t.SubjectUnit, Position: t.SubjectPosition, Text: MaskIdentifiers(t.Text)})
 	}
 	return out, nil
 }

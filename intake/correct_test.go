@@ -11,7 +11,7 @@ func TestCorrectionsBecomeTrainingExamples(t *testing.T) {
 	eachBackend(t, func(t *testing.T, c conn) {
 		in, s, _ := testIntake(t, c)
 		ctx := context.Background()
-		rc, err := in.Submit(ctx, Report{Channel: "web", SenderID: "c1", Anonymous: true, Text: "他们单位的领导天天不上班，工资照拿。"})
+		rc, err := in.Submit(ctx, Report{Channel: "web", SenderID: "c1", Anonymous: true, Text: "他们单位的领导天天不上班，工资照拿。我的电话13812345678。"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,7 +42,8 @@ func TestCorrectionsBecomeTrainingExamples(t *testing.T) {
 			t.Errorf("stale version: %v", err)
 		}
 		ex, err := s.CorrectedExamples(ctx)
-		if err != nil || len(ex) != 1 || ex[0].Category != "lax_discipline" || ex[0].Unit != "县林业局" || ex[0].Text != tk.Text {
+		if err != nil || len(ex) != 1 || ex[0].Category != "lax_discipline" || ex[0].Unit != "县林业局" ||
+			ex[0].Text != "他们单位的领导天天不上班，工资照拿。我的电话138****5678。" {
 			t.Errorf("examples %+v, %v", ex, err)
 		}
 		entries, _ := s.Audit(ctx, tk.ID)

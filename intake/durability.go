@@ -83,7 +83,7 @@ func (s *Store) waitDurable(ctx context.Context, w redis.Scripter) error {
 	case DurableAOF:
 		got, err := conn.WaitAOF(ctx, 1, 0, s.durableWait).Result()
 		if err != nil {
-			return unavailable(fmt.Errorf("WAITAOF: %w", err))
+			return &Error{Code: CodeUnavailable, Msg: "WAITAOF failed: the ticket may not be on disk", Err: err}
 		}
 		if len(got) < 1 || got[0] < 1 {
 			return errorf(CodeUnavailable, "the ticket was not fsynced to the append-only file within %v", s.durableWait)
@@ -91,7 +91,7 @@ func (s *Store) waitDurable(ctx context.Context, w redis.Scripter) error {
 	case DurableReplica:
 		n, err := conn.Wait(ctx, 1, s.durableWait).Result()
 		if err != nil {
-			return unavailable(fmt.Errorf("WAIT: %w", err))
+			return &Error{Code: CodeUnavailable, Msg: "WAIT failed: the ticket may not be on a replica", Err: err}
 		}
 		if n < 1 {
 			return errorf(CodeUnavailable, "no replica acknowledged the ticket within %v", s.durableWait)

@@ -190,12 +190,16 @@ func LoadOrCreateKeyFile(path string) (keys [][]byte, created bool, err error) {
 func (k *Keyring) Seal(plaintext []byte, context string) (string, error) {
 	alg, id := k.seal.alg(), k.ids[0]
 	aead := k.aeads[alg+":"+id]
-	nonce := make([]byte, aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
+	n := aead.NonceSize()
+	raw := make([]byte, n, n+len(plaintext)+aead.Overhead())
+	if _, err := rand.Read(raw); err != nil {
 		return "", fmt.Errorf("seal: nonce: %w", err)
 	}
-	out := aead.Seal(nonce, nonce, plaintext, []byte(context))
-	return sealVersion + ":" + alg + ":" + id + ":" + base64.RawStdEncoding.EncodeToString(out), nil
+	raw = aead.Seal(raw, raw[:n], plaintext, []byte(context))
+	prefix := sealVersion + ":" + alg + ":" + id + ":"
+	out := make([]byte, len(prefix)+base64.RawStdEncoding.EncodedLen(len(raw)))
+	base64.RawStdEncoding.Encode(out[copy(out, prefix):], raw)
+	return string(out), nil
 }
 
 // sealed is a sealed record taken apart.
@@ -260,7 +264,7 @@ func (k *Keyring) Open(v, context string) ([]byte, error) {
 		return nil, fmt.Errorf("open: sealed with key %s, which is not in the keyring", p.id)
 	}
 	n := aead.NonceSize()
-	plain, err := aead.Open(nil, p.raw[:n], p.raw[n:], []byte(context))
+	plain, err := aead.Open(p.raw[n:n], p.raw[:n], p.raw[n:], []byte(context)) // in place: raw is ours
 	if err != nil {
 		return nil, fmt.Errorf("open: value altered or moved: %w", err)
 	}

@@ -30,11 +30,19 @@ func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 }
 
 // BenchmarkCreateTicket creates tickets from many goroutines against the real Redis on
-// loopback and reports tickets/s and Redis round trips per ticket.
+// loopback and reports tickets/s and Redis round trips per ticket: as given (no keyring),
+// and sealed in each suite.
 // Run: go test -run '^$' -bench CreateTicket -benchtime 20000x ./intake
 func BenchmarkCreateTicket(b *testing.B) {
+	b.Run("plain", func(b *testing.B) { benchmarkCreate(b) })
+	for _, suite := range []Suite{SuiteAES, SuiteSM} {
+		b.Run("sealed-"+string(suite), func(b *testing.B) { benchmarkCreate(b, WithKeyring(ring(b, suite, key(1)))) })
+	}
+}
+
+func benchmarkCreate(b *testing.B, opts ...StoreOption) {
 	rdb := openRealRedis(b)
-	s := testStore(b, connect(b, rdb))
+	s := testStore(b, connect(b, rdb), opts...)
 	hook := &roundTrips{}
 	rdb.AddHook(hook)
 	ctx := context.Background()

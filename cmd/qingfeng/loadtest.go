@@ -262,15 +262,38 @@ func startChildServer(ctx context.Context, redisURL, ns string, env ...string) (
 	}
 	srv := exec.CommandContext(ctx, self, "serve", "-addr", addr, "-redis", redisURL, "-namespace", ns, "-data", os.TempDir())
 	srv.Env = append(os.Environ(), env...)
-	srv.Stderr = io.Discard
+	stderr := &tailWriter{}
+	srv.Stderr = stderr
 	if err := srv.Start(); err != nil {
 		return nil, "", err
 	}
 	if err := waitReady("http://" + addr + "/readyz"); err != nil {
 		stopChildServer(srv)
-		return nil, "", err
+		return nil, "", fmt.Errorf("%w; it said: %s", err, stderr.String())
 	}
 	return srv, addr, nil
+}
+
+// tailWriter keeps the last kilobyte written to it: why a child server did not start.
+type tailWriter struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (w *tailWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	if len(w.buf) > 1024 {
+		w.buf = append(w.buf[:0], w.buf[len(w.buf)-1024:]...)
+	}
+	return len(p), nil
+}
+
+func (w *tailWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return strings.TrimSpace(string(w.buf))
 }
 
 // stopChildServer asks the child to drain and waits for it.
