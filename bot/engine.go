@@ -427,7 +427,7 @@ func (e *Engine) submit(ctx context.Context, t *turn) (*Reply, error) {
 	rc, err := e.tickets.Submit(ctx, intake.Report{
 		Channel: t.Channel, SenderID: "chat-" + t.ReportID, Text: text,
 		Anonymous: t.Identity != "real", Name: t.Name, Phone: t.phone(),
-		Subject: nlp.Subject{Unit: known(t.Unit)}, Urgent: t.Urgent,
+		Subject: nlp.Subject{Unit: known(t.Unit)}, Urgent: t.Urgent, Conversation: t.Key,
 	})
 	if err := storeErr(err); err != nil {
 		return nil, err

@@ -80,12 +80,17 @@ func (s *Store) rewrite(ctx context.Context, t, next *Ticket, actor string, role
 	if err != nil {
 		return nil, fmt.Errorf("encode audit entry: %w", err)
 	}
+	noticeKeys, noticeArgs, err := s.noticePart(t, next, action, note, entry.Seq)
+	if err != nil {
+		return nil, err
+	}
 	leave, join := diff(s.indexes(t), s.indexes(next))
-	keys := append([]string{s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.key("due"), s.dayKey(DateOf(t.CreatedAt))}, leave...)
-	keys = append(keys, join...)
+	keys := append([]string{s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.key("due"), s.dayKey(DateOf(t.CreatedAt))}, noticeKeys...)
+	keys = append(append(keys, leave...), join...)
 	was, is := s.tally(t), s.tally(next)
 	args := []any{t.Version, t.ID, len(leave), next.CreatedAt.UnixMilli(), entryJSON, dueScore(next), string(action),
 		dateOrEmpty(t.Due), dateOrEmpty(next.Due), len(was), len(is), liveMessage("moved", next, string(action))}
+	args = append(args, noticeArgs...)
 	for _, f := range append(was, is...) {
 		args = append(args, f)
 	}

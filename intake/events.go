@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ type Event struct {
 	Ticket   string
 	Action   string // for moved
 	Level    string // for warning
+	Notice   string // for notice: the notice to send (notices.go)
 }
 
 // Consumer reads events for one kind of follow-up work (a consumer group), as one
@@ -105,8 +107,74 @@ func toEvents(msgs []redis.XMessage) []Event {
 		if _, ok := m.Values["level"]; ok {
 			out[i].Level = str("level")
 		}
+		if _, ok := m.Values["notice"]; ok {
+			out[i].Notice = str("notice")
+		}
 	}
 	return out
+}
+
+// TrimEvents drops from the stream what every consumer group has read and
+// acknowledged: entries before the oldest one a group still holds pending, or has not
+// read yet. With no group nothing is trimmed, since nothing has been consumed. Groups
+// only move forward, so a group reading meanwhile cannot lose an entry. It answers how
+// many entries went.
+func (s *Store) TrimEvents(ctx context.Context) (int64, error) {
+	stream := s.key("events")
+	groups, err := s.rdb.XInfoGroups(ctx, stream).Result()
+	if err != nil {
+		if strings.Contains(err.Error(), "no such key") {
+			return 0, nil
+		}
+		return 0, unavailable(err)
+	}
+	keep := ""
+	for _, g := range groups {
+		first := nextStreamID(g.LastDeliveredID) // everything before it was read
+		if g.Pending > 0 {
+			p, err := s.rdb.XPending(ctx, stream, g.Name).Result()
+			if err != nil {
+				return 0, unavailable(err)
+			}
+			if p.Count > 0 && streamIDLess(p.Lower, first) {
+				first = p.Lower
+			}
+		}
+		if keep == "" || streamIDLess(first, keep) {
+			keep = first
+		}
+	}
+	if keep == "" {
+		return 0, nil
+	}
+	n, err := s.rdb.XTrimMinID(ctx, stream, keep).Result()
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	return n, nil
+}
+
+// streamID splits a stream entry id (ms-seq).
+func streamID(id string) (ms, seq uint64) {
+	a, b, _ := strings.Cut(id, "-")
+	ms, _ = strconv.ParseUint(a, 10, 64)
+	seq, _ = strconv.ParseUint(b, 10, 64)
+	return ms, seq
+}
+
+func streamIDLess(a, b string) bool {
+	am, as := streamID(a)
+	bm, bs := streamID(b)
+	return am < bm || am == bm && as < bs
+}
+
+// nextStreamID is the smallest id after id.
+func nextStreamID(id string) string {
+	ms, seq := streamID(id)
+	if seq == ^uint64(0) {
+		return strconv.FormatUint(ms+1, 10) + "-0"
+	}
+	return strconv.FormatUint(ms, 10) + "-" + strconv.FormatUint(seq+1, 10)
 }
 
 // Live subscribes to the changes as they happen (LiveEvent, JSON), for staff screens on

@@ -27,6 +27,13 @@ type Figures struct {
 	FollowedUp    int            // tickets whose reporter was asked at a follow-up (回访)
 	Satisfaction  float64        // share of those satisfied or basically satisfied (满意率)
 	ByMeasure     map[string]int // people held to account, by measure (a ticket may take several)
+	// Notices owed to the reporters of these tickets (notices.go): how many were queued,
+	// the share that went out (NoticeRate), and of those with a time limit that went out,
+	// the share sent within it (OnTimeNotices); DeadNotices were given up on.
+	Notices       int
+	NoticeRate    float64
+	OnTimeNotices float64
+	DeadNotices   int
 }
 
 // FigureRow is one ticket in the list that goes with the figures.
@@ -58,6 +65,12 @@ func (s *Store) Figures(ctx context.Context, from, to time.Time) (*Figures, erro
 	f.Substantiated, f.Repeats = share(sum["substantiated"], f.Concluded), share(sum["repeat"], f.Total)
 	f.FollowedUp = sum["followed"]
 	f.Satisfaction = share(sum["satisfied"], f.FollowedUp)
+	notices, err := s.sumDayHashes(ctx, DateOf(from), DateOf(to.Add(-time.Nanosecond)), func(d Date) string { return s.noticeDayKey(ymdOf(d)) })
+	if err != nil {
+		return nil, err
+	}
+	f.Notices, f.DeadNotices = notices["queued"], notices["dead"]+notices["undelivered"]
+	f.NoticeRate, f.OnTimeNotices = share(notices["sent"], f.Notices), share(notices["on_time"], notices["limited_sent"])
 	return f, nil
 }
 

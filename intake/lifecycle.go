@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -114,6 +115,9 @@ var lifecycle = map[Action]rule{
 	ActReopen:   {from: []Status{StatusReplied, StatusClosed}, to: StatusReopened, roles: []Role{RoleLeader}},
 	ActEscalate: {from: []Status{StatusRouted, StatusInProgress, StatusReturned}, roles: []Role{RoleSystem, RoleLeader}},
 	ActFollowUp: {from: []Status{StatusReplied, StatusClosed}, roles: []Role{RoleIntake}},
+	// A message to the reporter (notices.go), at any time until the ticket is merged away.
+	ActMessage: {from: []Status{StatusReceived, StatusAccepted, StatusRejected, StatusRouted, StatusInProgress, StatusReported,
+		StatusConcluded, StatusReturned, StatusReplied, StatusClosed, StatusReopened}, roles: []Role{RoleIntake, RoleLeader}},
 }
 
 //go:embed data/outcomes.yaml
@@ -239,6 +243,8 @@ func (o Outcomes) requirements(m Move) error {
 		return oneOf(m.Satisfaction, o.Satisfaction, "the reporter's satisfaction")
 	case ActMerge:
 		return need(m.MainID != "", "the ticket to merge into")
+	case ActMessage:
+		return need(strings.TrimSpace(m.Note) != "", "the message to the reporter, as its note")
 	}
 	return nil
 }

@@ -31,6 +31,8 @@ func validMove(a Action, r Role) Move {
 		m.MainID = "QF-20260302-000001"
 	case ActFollowUp:
 		m.Satisfaction = "基本满意"
+	case ActMessage:
+		m.Note = "请补充反映事项的时间和地点。"
 	}
 	return m
 }
@@ -61,6 +63,8 @@ func TestEveryTransition(t *testing.T) {
 		ActReopen:   {[]Status{StatusReplied, StatusClosed}, StatusReopened, []Role{RoleLeader}},
 		ActEscalate: {[]Status{StatusRouted, StatusInProgress, StatusReturned}, "", []Role{RoleSystem, RoleLeader}},
 		ActFollowUp: {[]Status{StatusReplied, StatusClosed}, "", []Role{RoleIntake}},
+		ActMessage: {[]Status{StatusReceived, StatusAccepted, StatusRejected, StatusRouted, StatusInProgress, StatusReported,
+			StatusConcluded, StatusReturned, StatusReplied, StatusClosed, StatusReopened}, "", []Role{RoleIntake, RoleLeader}},
 	}
 	if len(want) != len(lifecycle) {
 		t.Fatalf("the test knows %d actions, the lifecycle %d", len(want), len(lifecycle))

@@ -65,31 +65,36 @@ return {1, ARGV[1]}
 
 // moveScript applies one lifecycle move if the ticket is still at the version the
 // caller read it at; otherwise nothing changes and the caller gets a conflict. The
-// ticket's figures counters move with it.
+// ticket's figures counters move with it, and the notice the move owes the reporter,
+// if any, is queued with it (notices.go).
 //
 //	KEYS[1] ticket hash  KEYS[2] audit list  KEYS[3] event stream  KEYS[4] due index
 //	KEYS[5] the figures of the ticket's creation day
-//	KEYS[6 .. 5+r] indexes to leave  KEYS[6+r ..] indexes to join
+//	KEYS[6] notice record  KEYS[7] the ticket's notices  KEYS[8] notice counters of its creation day
+//	KEYS[9 .. 8+r] indexes to leave  KEYS[9+r ..] indexes to join
 //	ARGV[1] expected version  ARGV[2] id  ARGV[3] r  ARGV[4] index score
 //	ARGV[5] audit entry (JSON)  ARGV[6] due score, or "" to leave the due index
 //	ARGV[7] action  ARGV[8] old deadline  ARGV[9] new deadline  ARGV[10] a  ARGV[11] b
-//	ARGV[12] live message  ARGV[13 .. 12+a] old tally  ARGV[13+a .. 12+a+b] new tally
-//	ARGV[13+a+b ..] field/value pairs to set (the new version among them)
+//	ARGV[12] live message  ARGV[13] notice id or ""  ARGV[14] m  ARGV[15 .. 14+m] notice fields
+//	ARGV[15+m .. 14+m+a] old tally  ARGV[15+m+a .. 14+m+a+b] new tally
+//	ARGV[15+m+a+b ..] field/value pairs to set (the new version among them)
 //	returns {1} when applied, {0, current version} on conflict, {-1} when missing
-var moveScript = redis.NewScript(tallyLua + `
+var moveScript = redis.NewScript(tallyLua + queueNoticeLua + `
 local v = redis.call('HGET', KEYS[1], 'version')
 if not v then return {-1} end
 if v ~= ARGV[1] then return {0, v} end
 local r = tonumber(ARGV[3])
 local a, b = tonumber(ARGV[10]), tonumber(ARGV[11])
-for i = 6, 5 + r do redis.call('ZREM', KEYS[i], ARGV[2]) end
-for i = 6 + r, #KEYS do redis.call('ZADD', KEYS[i], ARGV[4], ARGV[2]) end
+local t = 15 + tonumber(ARGV[14])
+for i = 9, 8 + r do redis.call('ZREM', KEYS[i], ARGV[2]) end
+for i = 9 + r, #KEYS do redis.call('ZADD', KEYS[i], ARGV[4], ARGV[2]) end
 if ARGV[6] == '' then redis.call('ZREM', KEYS[4], ARGV[2]) else redis.call('ZADD', KEYS[4], ARGV[6], ARGV[2]) end
-tally(KEYS[5], KEYS[1], ARGV[8], -1, ARGV, 13, 12 + a)
-tally(KEYS[5], KEYS[1], ARGV[9], 1, ARGV, 13 + a, 12 + a + b)
-redis.call('HSET', KEYS[1], unpack(ARGV, 13 + a + b))
+tally(KEYS[5], KEYS[1], ARGV[8], -1, ARGV, t, t - 1 + a)
+tally(KEYS[5], KEYS[1], ARGV[9], 1, ARGV, t + a, t - 1 + a + b)
+redis.call('HSET', KEYS[1], unpack(ARGV, t + a + b))
 redis.call('RPUSH', KEYS[2], ARGV[5])
 redis.call('XADD', KEYS[3], '*', 'type', 'moved', 'id', ARGV[2], 'action', ARGV[7])
+queue_notice(KEYS[6], KEYS[7], KEYS[8], KEYS[3], ARGV[2], ARGV, 13)
 redis.call('PUBLISH', KEYS[3] .. ':live', ARGV[12])
 return {1}
 `)

@@ -40,6 +40,9 @@ type Report struct {
 	Operator    string   // hotline operator
 	Actor       string   // who submits it, for the audit trail
 	Role        Role
+	// Conversation is the dialogue's key: a WeChat reporter's notices go to it (the
+	// channel keeps the openid under it).
+	Conversation string
 }
 
 // Receipt is what the reporter is given: the ticket number and the query code.
@@ -128,6 +131,9 @@ func (in *Intake) Submit(ctx context.Context, r Report) (*Receipt, error) {
 		if r.Phone != "" {
 			t.PhoneHash = in.keys.LookupHash("phone", normalizePhone(r.Phone))
 		}
+	}
+	if t.Reach, err = in.sealReach(r, source); err != nil {
+		return nil, err
 	}
 	actor, role := r.Actor, r.Role
 	if actor == "" {

@@ -103,10 +103,15 @@ func (s *Store) dayKey(d Date) string {
 
 // sumDays adds up the counters of the days from first to last inclusive, in one round trip.
 func (s *Store) sumDays(ctx context.Context, first, last Date) (map[string]int, error) {
+	return s.sumDayHashes(ctx, first, last, s.dayKey)
+}
+
+// sumDayHashes adds up the per-day counter hashes keyOf names (the tickets', the notices').
+func (s *Store) sumDayHashes(ctx context.Context, first, last Date, keyOf func(Date) string) (map[string]int, error) {
 	pipe := s.rdb.Pipeline()
 	var cmds []*redis.MapStringStringCmd
 	for d := first; !last.Before(d); d = d.AddDays(1) {
-		cmds = append(cmds, pipe.HGetAll(ctx, s.dayKey(d)))
+		cmds = append(cmds, pipe.HGetAll(ctx, keyOf(d)))
 	}
 	if len(cmds) == 0 {
 		return map[string]int{}, nil

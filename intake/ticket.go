@@ -38,6 +38,7 @@ type Ticket struct {
 	RealName  bool
 	Identity  string // sealed reporter identity and contact (Keyring.Seal), "" when anonymous
 	PhoneHash string // Keyring.LookupHash("phone", …), for a caller's history
+	Reach     string // sealed: where notices reach the reporter (notices.go), "" when nowhere
 	QueryHash string // Keyring.QueryHash of the query code (SHA-256 or SM3); the code itself is shown once
 	Source    string // channel + sender's message or call id: the idempotency key
 	Operator  string // the hotline operator who logged it
@@ -67,7 +68,7 @@ func (s *Store) fields(t *Ticket) ([]any, error) {
 		"text", t.Text, "subject_name", t.SubjectName, "subject_position", t.SubjectPosition,
 		"subject_unit", t.SubjectUnit, "subject_rank", t.SubjectRank, "subject_key", t.SubjectKey,
 		"fingerprint", t.Fingerprint, "related", t.Related, "attachments", t.Attachments, "urgent", strconv.FormatBool(t.Urgent), "corrected", strconv.FormatBool(t.Corrected),
-		"analysis", t.Analysis, "real_name", strconv.FormatBool(t.RealName), "identity", t.Identity,
+		"analysis", t.Analysis, "real_name", strconv.FormatBool(t.RealName), "identity", t.Identity, "reach", t.Reach,
 		"phone_hash", t.PhoneHash, "query_hash", t.QueryHash, "source", t.Source, "operator", t.Operator,
 		"main_id", t.MainID, "audit_head", t.AuditHead, "audit_seq", t.AuditSeq,
 		"finding", t.Finding, "disposal", t.Disposal, "measures", t.Measures, "reply", t.Reply, "satisfaction", t.Satisfaction,
@@ -99,7 +100,7 @@ func (s *Store) decode(h map[string]string) (*Ticket, error) {
 		SubjectPosition: h["subject_position"], SubjectUnit: h["subject_unit"], SubjectRank: h["subject_rank"],
 		SubjectKey: h["subject_key"], Related: h["related"], Attachments: h["attachments"], Urgent: h["urgent"] == "true", Corrected: h["corrected"] == "true",
 		Fingerprint: h["fingerprint"], Analysis: h["analysis"], RealName: h["real_name"] == "true",
-		Identity: h["identity"], PhoneHash: h["phone_hash"], QueryHash: h["query_hash"], Source: h["source"],
+		Identity: h["identity"], Reach: h["reach"], PhoneHash: h["phone_hash"], QueryHash: h["query_hash"], Source: h["source"],
 		Operator: h["operator"], MainID: h["main_id"], AuditHead: h["audit_head"],
 		Finding: h["finding"], Disposal: h["disposal"], Measures: h["measures"], Reply: h["reply"], Satisfaction: h["satisfaction"],
 	}

@@ -69,7 +69,7 @@ func newStaffEnv(t *testing.T) (*staffEnv, map[string]login) {
 		}
 	}
 	cfg := DefaultConfig()
-	cfg.Namespace, cfg.WebhookSecret = k.NS, secret
+	cfg.Namespace, cfg.WebhookSecret, cfg.Keys = k.NS, secret, k.Keys
 	s := New(k.Intake, bot.New(k.Intake, k.Analyzer, bot.NewRedisSessions(k.Redis, k.NS, time.Hour, k.Keys)), k.Redis,
 		slog.New(slog.DiscardHandler), cfg).WithStaff(StaffDeps{Directory: dir, Tickets: k.Store, Reveal: k.Intake, Figures: k.Store, Warnings: k.Scanner, Live: k.Store,
 		Deadlines: k.Scanner, Calendar: k.Scanner, Categories: k.Analyzer.Categories(), Ranks: k.Analyzer.Ranks(), Outcomes: k.Outcomes})
