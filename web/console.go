@@ -38,7 +38,8 @@ func (s *Server) staffMe(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"username": a.Username, "role": a.Role, "body": a.Body, "csrf": sess.CSRF})
 }
 
-// staffVocab gives the console its choices: categories, statuses, modes, bodies, the
+// staffVocab gives the console its choices and names: categories, ranks, bodies, the
+// names of every other code (names.go), the status tabs of the caller's role, the
 // outcomes a move may record, and today's default deadline per mode.
 func (s *Server) staffVocab(c echo.Context) error {
 	bodies, err := s.staff.Bodies(c.Request().Context())
@@ -49,22 +50,9 @@ func (s *Server) staffVocab(c echo.Context) error {
 	for _, m := range []string{intake.ModeDirect, intake.ModeAssigned, intake.ModeTransferred, intake.ModeSupervised} {
 		due[m] = s.deadlines.DefaultDue(m).String()
 	}
-	return c.JSON(http.StatusOK, map[string]any{"categories": s.categories, "ranks": s.ranks, "statuses": statusNames, "order": intake.Statuses,
-		"modes": modeNames, "channels": channelNames, "bodies": bodies, "outcomes": s.outcomes, "default_due": due})
+	return c.JSON(http.StatusOK, map[string]any{"categories": s.categories, "ranks": s.ranks, "names": consoleNames(),
+		"tabs": statusTabs(account(c).Role), "bodies": bodies, "outcomes": s.outcomes, "default_due": due})
 }
-
-// statusNames are the statuses as staff read them (finer than the public's names).
-var statusNames = map[intake.Status]string{
-	intake.StatusReceived: "待受理", intake.StatusAccepted: "已受理", intake.StatusRouted: "已分办",
-	intake.StatusInProgress: "办理中", intake.StatusReported: "已报结待审核", intake.StatusReturned: "退回重办",
-	intake.StatusConcluded: "已办结", intake.StatusReplied: "已答复", intake.StatusReopened: "重新办理",
-	intake.StatusRejected: "不予受理", intake.StatusMerged: "已并案", intake.StatusClosed: "已归档",
-}
-
-var (
-	modeNames    = map[string]string{"direct": "直办", "assigned": "交办", "transferred": "转办", "supervised": "督办"}
-	channelNames = map[string]string{"web": "网页", "sms": "短信", "hotline": "热线", "wechat": "微信"}
-)
 
 // labeller names the codes tickets keep (category, rank, mode, channel, body) as staff
 // read them, for the export; an unknown code is shown as it is.

@@ -126,7 +126,8 @@ func TestConsoleInChromium(t *testing.T) {
 	screenshot(t, ctx, "console-ticket.png")
 
 	e.browserLogin(t, ctx, "handler-a")
-	run(t, ctx, "handler's queue", until(`!!document.querySelector(`+jsString(row)+`)`))
+	run(t, ctx, "handler's queue", chromedp.Click(`#tabs .tab[data-status="routed"]`, chromedp.ByQuery),
+		until(`!!document.querySelector(`+jsString(row)+`)`))
 	run(t, ctx, "handler opens", chromedp.Navigate(e.srv.URL+"/staff/ticket?id="+id), chromedp.WaitVisible("#text", chromedp.ByID))
 	move(t, ctx, "start", "办理中")
 	move(t, ctx, "report", "已报结待审核",

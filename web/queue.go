@@ -38,7 +38,7 @@ func (s *Server) staffQueue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.rows(ctx, a.Role, r, ids, limit, func(t *intake.Ticket) bool { return q.matches(t, s.deadlines.Level(t)) })
+	out, err := s.rows(ctx, r, ids, limit, func(t *intake.Ticket) bool { return q.matches(t, s.deadlines.Level(t)) })
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func (s *Server) visibleList(c echo.Context, ids []string, limit int64) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.rows(ctx, a.Role, r, ids, limit, func(*intake.Ticket) bool { return true })
+	out, err := s.rows(ctx, r, ids, limit, func(*intake.Ticket) bool { return true })
 	if err != nil {
 		return err
 	}
@@ -98,8 +98,8 @@ func (s *Server) visibleList(c echo.Context, ids []string, limit int64) error {
 }
 
 // rows reads the tickets of ids in one round trip and lists, in that order, at most
-// limit of those within reach that keep accepts, as role sees them.
-func (s *Server) rows(ctx context.Context, role intake.Role, r reach, ids []string, limit int64, keep func(*intake.Ticket) bool) ([]map[string]any, error) {
+// limit of those within reach that keep accepts.
+func (s *Server) rows(ctx context.Context, r reach, ids []string, limit int64, keep func(*intake.Ticket) bool) ([]map[string]any, error) {
 	tickets, err := s.staffTickets.GetMany(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -110,7 +110,7 @@ func (s *Server) rows(ctx context.Context, role intake.Role, r reach, ids []stri
 			break
 		}
 		if r.seesTicket(t) && keep(t) {
-			out = append(out, s.row(t, role))
+			out = append(out, s.row(t))
 		}
 	}
 	return out, nil
@@ -138,7 +138,7 @@ var queueFields = []string{"status", "category", "mode", "channel", "body", "urg
 
 // defaultQueue is where each role starts.
 var defaultQueue = map[intake.Role][2]string{
-	staff.RoleIntake: {"status", "received"}, staff.RoleHandler: {"status", "routed"},
+	staff.RoleIntake: {"status", "received"}, staff.RoleHandler: {"status", "in_progress"},
 	staff.RoleLeader: {"status", "reported"}, staff.RoleOperator: {"channel", "hotline"},
 }
 
@@ -212,8 +212,8 @@ const summaryRunes = 120
 
 // row is a ticket as a list shows it: the view without the analysis, the text cut short
 // (after masking, so a cut never leaves part of a number unmasked).
-func (s *Server) row(t *intake.Ticket, role intake.Role) map[string]any {
-	v := s.view(t, role)
+func (s *Server) row(t *intake.Ticket) map[string]any {
+	v := s.view(t)
 	delete(v, "analysis")
 	if r := []rune(v["text"].(string)); len(r) > summaryRunes {
 		v["text"] = string(r[:summaryRunes]) + "…"

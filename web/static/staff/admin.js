@@ -3,11 +3,9 @@
   const { el, clear, api } = QF;
   const st = await QF.start();
   const isAdmin = st.me.role === 'admin';
-  const roleNames = { operator: '接线员', intake: '信访室', handler: '承办单位', leader: '领导', admin: '管理员' };
-  const actionNames = {
-    create: '新建账号', role: '修改角色', password_reset: '重置密码', password_change: '本人修改密码',
-    totp_enrol: '开启动态验证码', totp_remove: '关闭动态验证码', disable: '停用账号', enable: '启用账号',
-  };
+  // A trail entry's details name role and body by code (role=intake→leader body=a→b).
+  const details = text => (text || '').replace(/(role|body)=(\S*)/g, (_, kind, codes) =>
+    (kind === 'role' ? '角色：' : '单位：') + codes.split('→').map(c => kind === 'role' ? QF.roleName(c) : QF.bodyName(c)).join('→'));
   const fail = e => QF.notice(e.message, 'warn');
   // shownOnce puts a secret on the page for the admin to pass on; it is not kept anywhere.
   const shownOnce = text => { document.getElementById('totp-link').textContent = text; };
@@ -47,10 +45,10 @@
           QF.notice(`${a.username} 已停用`, 'new');
         }) }, '停用');
       const state = a.disabled ? '已停用' : (a.must_change ? '待修改临时密码' : '正常');
-      body.append(el('tr', {}, el('td', {}, a.username), el('td', {}, roleNames[a.role] || a.role),
+      body.append(el('tr', {}, el('td', {}, a.username), el('td', {}, QF.roleName(a.role)),
         el('td', {}, a.body ? QF.bodyName(a.body) : '—'), el('td', {}, a.totp ? '已开启 ' : '未开启 ', totp),
         el('td', {}, state), el('td', {}, reset, ' ', toggle)));
-      if (!mine) names.append(el('option', { value: a.username }, `${a.username}（${roleNames[a.role] || a.role}）`));
+      if (!mine) names.append(el('option', { value: a.username }, `${a.username}（${QF.roleName(a.role)}）`));
     }
   }
 
@@ -64,7 +62,7 @@
     const body = clear(document.querySelector('#trail tbody'));
     for (const e of t.entries) {
       body.append(el('tr', {}, el('td', {}, String(e.seq)), el('td', {}, QF.time(e.at)), el('td', {}, e.actor),
-        el('td', {}, actionNames[e.action] || e.action), el('td', {}, e.target), el('td', { class: 'text' }, e.details || '')));
+        el('td', {}, QF.name('account_action', e.action)), el('td', {}, e.target), el('td', { class: 'text' }, details(e.details))));
     }
   }
 
@@ -108,7 +106,7 @@
     const f = new FormData(ev.target);
     await act('', async () => {
       await api('POST', '/accounts/' + encodeURIComponent(f.get('username')) + '/role', { role: f.get('role'), body: f.get('body') });
-      QF.notice(`${f.get('username')} 的角色已改为${roleNames[f.get('role')]}`, 'new');
+      QF.notice(`${f.get('username')} 的角色已改为${QF.roleName(f.get('role'))}`, 'new');
     });
   });
   document.getElementById('bodies').addEventListener('submit', async ev => {
@@ -128,6 +126,9 @@
       calendar();
     } catch (e) { fail(e); }
   });
+  for (const sel of document.querySelectorAll('select[name=role]')) {
+    sel.append(...['operator', 'intake', 'handler', 'leader', 'admin'].map(r => el('option', { value: r }, QF.roleName(r))));
+  }
   trail().catch(fail);
   if (!isAdmin) return; // a leader reads the trail only
   for (const s of document.querySelectorAll('.admin-only')) s.hidden = false;

@@ -38,7 +38,7 @@ const QF = (() => {
       else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
       else e.setAttribute(k, v === true ? '' : v);
     }
-    for (const c of children.flat()) {
+    for (const c of children.flat(Infinity)) {
       if (c === undefined || c === null || c === false) continue;
       e.append(c instanceof Node ? c : document.createTextNode(String(c)));
     }
@@ -47,9 +47,12 @@ const QF = (() => {
 
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
 
-  const levelNames = { red: '红色预警（已逾期）', orange: '橙色预警', yellow: '黄色预警' };
+  const levelMarks = { red: '红', orange: '橙', yellow: '黄' };
+  // name gives a code's name from the catalogue the server sends (web/names.go), or the
+  // code itself when it has none.
+  const name = (kind, code) => ((state.vocab && state.vocab.names[kind]) || {})[code] || code;
   function badge(level) {
-    return level ? el('span', { class: 'badge ' + level, title: levelNames[level] }, { red: '红', orange: '橙', yellow: '黄' }[level]) : '';
+    return level ? el('span', { class: 'badge ' + level, title: name('level', level) }, levelMarks[level], el('span', { class: 'sr' }, name('level', level))) : '';
   }
   function categoryName(id) {
     const c = (state.vocab.categories || []).find(x => x.ID === id);
@@ -60,37 +63,40 @@ const QF = (() => {
     return b ? b.name : (id || '—');
   }
   const rankName = r => ((state.vocab.ranks || []).find(x => x.ID === r) || {}).Name || r || '未知';
-  const statusName = s => (state.vocab.statuses || {})[s] || s;
-  const modeName = m => (state.vocab.modes || {})[m] || m || '—';
-  const channelName = c => (state.vocab.channels || {})[c] || c;
+  const statusName = s => name('status', s);
+  const modeName = m => m ? name('mode', m) : '—';
+  const channelName = c => name('channel', c);
+  const roleName = r => name('role', r);
   const time = t => t ? new Date(t).toLocaleString('zh-CN', { hour12: false }) : '';
 
   function notice(text, kind) {
     const box = document.getElementById('notice');
     if (!box) return;
-    box.append(el('div', { class: 'note ' + (kind || '') }, text));
-    setTimeout(() => { if (box.firstChild) box.removeChild(box.firstChild); }, 8000);
+    const note = el('div', { class: 'note ' + (kind || '') }, text);
+    box.append(note);
+    setTimeout(() => note.remove(), 8000);
   }
 
   const menu = {
     operator: [['/staff/operator', '接听登记'], ['/staff/', '我的来电工单']],
-    intake: [['/staff/', '工单队列'], ['/staff/operator', '接听登记'], ['/staff/figures', '统计报表']],
+    intake: [['/staff/', '工单队列'], ['/staff/live', '在线对话'], ['/staff/operator', '接听登记'], ['/staff/figures', '统计报表']],
     handler: [['/staff/', '本单位工单']],
     leader: [['/staff/', '工单队列'], ['/staff/figures', '统计报表'], ['/staff/admin', '账号留痕']],
     admin: [['/staff/admin', '系统管理']],
   };
-  const roleNames = { operator: '接线员', intake: '信访室', handler: '承办单位', leader: '领导', admin: '管理员' };
+  // home is where a role's work is: the first page of its menu.
+  const home = role => (menu[role] || [['/staff/']])[0][0];
 
   function nav() {
     const head = document.querySelector('header');
     const links = (menu[state.me.role] || []).map(([href, label]) =>
-      el('a', { href, class: location.pathname === href ? 'on' : '' }, label));
-    const who = el('span', { class: 'who' }, `${state.me.username}（${roleNames[state.me.role] || state.me.role}${state.me.body ? ' · ' + bodyName(state.me.body) : ''}）`);
+      el('a', { href, class: location.pathname === href ? 'on' : '', 'aria-current': location.pathname === href ? 'page' : false }, label));
+    const who = el('span', { class: 'who' }, `${state.me.username}（${roleName(state.me.role)}${state.me.body ? ' · ' + bodyName(state.me.body) : ''}）`);
     const out = el('button', { type: 'button', id: 'logout', onclick: async () => {
       await api('POST', '/logout').catch(() => {});
       location.href = '/staff/login';
     } }, '退出');
-    head.append(el('nav', {}, links), el('div', { class: 'user' }, who, out));
+    head.append(el('nav', { 'aria-label': '主菜单' }, links), el('div', { class: 'user' }, who, out));
   }
 
   async function start() {
@@ -101,16 +107,26 @@ const QF = (() => {
     return state;
   }
 
-  // live calls onEvent with each change the server announces; it reconnects by itself.
+  // live calls onEvent with each change the server announces; it reconnects by itself,
+  // and after a reconnection says {event: 'reconnected'}, as changes may have been missed.
   function live(onEvent) {
+    let opened = false;
     const connect = () => {
       const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/staff/api/live');
-      ws.onmessage = m => { try { onEvent(JSON.parse(m.data)); } catch (e) { /* ignore a malformed message */ } };
-      ws.onopen = () => document.body.setAttribute('data-live', 'on');
+      ws.onmessage = m => {
+        let ev;
+        try { ev = JSON.parse(m.data); } catch (e) { return; } // a malformed message is ignored
+        onEvent(ev);
+      };
+      ws.onopen = () => {
+        document.body.setAttribute('data-live', 'on');
+        if (opened) onEvent({ event: 'reconnected' });
+        opened = true;
+      };
       ws.onclose = () => { document.body.setAttribute('data-live', 'off'); setTimeout(connect, 3000); };
     };
     connect();
   }
 
-  return { api, el, clear, badge, categoryName, rankName, bodyName, statusName, modeName, channelName, time, notice, start, live, state };
+  return { api, el, clear, name, badge, categoryName, rankName, bodyName, statusName, modeName, channelName, roleName, time, notice, home, start, live, state };
 })();

@@ -20,7 +20,6 @@
 
   // A rate over nothing is shown as a dash, not as 0 %.
   const pct = (x, of) => of ? (x * 100).toFixed(1) + '%' : '—';
-  const levelNames = { red: '红色预警', orange: '橙色预警', yellow: '黄色预警' };
 
   // chart draws a horizontal bar chart as SVG, largest first.
   function chart(title, counts, name) {
@@ -54,12 +53,12 @@
     let f;
     try { f = await api('GET', '/figures?' + q); } catch (e) { error.textContent = e.message; return; }
     clear(document.getElementById('rates')).append(
-      ...[['受理总数', f.Total], ['已报结', f.Finished], ['按时办结率', pct(f.OnTime, f.Finished)], ['已办结', f.Concluded],
+      ...[['收到总数', f.Total], ['已报结', f.Finished], ['按时办结率', pct(f.OnTime, f.Finished)], ['已办结', f.Concluded],
         ['查实率', pct(f.Substantiated, f.Concluded)], ['重复举报率', pct(f.Repeats, f.Total)], ['已回访', f.FollowedUp],
         ['满意率', pct(f.Satisfaction, f.FollowedUp)]].map(([k, v]) =>
         el('div', { class: 'rate card' }, el('span', { class: 'muted' }, k), el('strong', {}, String(v)))));
     clear(document.getElementById('charts')).append(
-      chart('按类别', f.ByCategory, QF.categoryName), chart('按办理单位', f.ByBody, QF.bodyName),
+      chart('按类别', f.ByCategory, QF.categoryName), chart('按办理单位', f.ByBody, b => b ? QF.bodyName(b) : '尚未分办'),
       chart('按被反映人级别', f.ByRank, QF.rankName), chart('按渠道', f.ByChannel, QF.channelName), chart('按办理方式', f.ByMode, QF.modeName),
       chart('问责人次（按措施）', f.ByMeasure, k => k));
     const bodies = clear(document.getElementById('bodies'));
@@ -72,7 +71,7 @@
     const units = clear(document.getElementById('units'));
     units.append(el('h2', {}, '单位预警（近期逾期或查实较多的被反映单位）'));
     units.append((f.Units || []).length ? el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, '单位'), el('th', {}, '预警'), el('th', {}, '逾期'), el('th', {}, '查实'))),
-      el('tbody', {}, f.Units.map(u => el('tr', {}, el('td', {}, u.Unit), el('td', {}, QF.badge(u.Level), ' ', levelNames[u.Level] || ''),
+      el('tbody', {}, f.Units.map(u => el('tr', {}, el('td', {}, u.Unit), el('td', {}, QF.badge(u.Level), ' ', QF.name('level', u.Level)),
         el('td', {}, String(u.Overdue)), el('td', {}, String(u.Substantiated)))))) : el('p', { class: 'muted' }, '暂无预警单位'));
   }
   load();

@@ -1,9 +1,15 @@
 'use strict';
 (() => {
   const $ = id => document.getElementById(id);
-  const next = () => {
-    const to = new URLSearchParams(location.search).get('next') || '/staff/';
-    location.href = to.startsWith('/staff') ? to : '/staff/';
+  // next goes where the login was asked from, or else where the role's work is.
+  const next = async () => {
+    const to = new URLSearchParams(location.search).get('next') || '';
+    if (to.startsWith('/staff')) {
+      location.href = to;
+      return;
+    }
+    const me = await QF.api('GET', '/me').catch(() => ({}));
+    location.href = QF.home(me.role);
   };
   // After a login with a one-time password, the password typed is kept here only until
   // the new one is set: the server asks for it again as the current password.
