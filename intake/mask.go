@@ -2,29 +2,21 @@ package intake
 
 import (
 	"encoding/json"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"qingfeng/nlp"
 )
 
-// A reporter may type their own phone, ID or bank card number into the complaint. Staff
-// whose role may not see a reporter's identity get those masked wherever the text is
-// shown; the intake office and leaders see it as written (identityReaders), and the
-// identity itself only through the recorded view (RevealIdentity).
+// A reporter may type their own phone, ID or bank card number into the complaint. Those
+// are masked wherever the text is shown to staff, whatever their role: seeing them is
+// seeing who reported, which only the intake office and leaders may do, and only through
+// the view that is recorded (RevealIdentity, which also gives the text as typed).
 
-// SeesIdentity says whether role may see what identifies a reporter.
-func SeesIdentity(role Role) bool { return slices.Contains(identityReaders, role) }
-
-// MaskedFor is the ticket as role may see it: itself for the roles that may see the
-// reporter's identity, else a copy whose text, reply and analysis have the numbers that
+// Masked is a copy of the ticket whose text, reply and analysis have the numbers that
 // identify a person masked. Masking keeps every byte offset, so the analysis's evidence
 // still points at the same words.
-func (t *Ticket) MaskedFor(role Role) *Ticket {
-	if SeesIdentity(role) {
-		return t
-	}
+func (t *Ticket) Masked() *Ticket {
 	m := *t
 	m.Text, m.Reply = MaskIdentifiers(t.Text), MaskIdentifiers(t.Reply)
 	m.Analysis = maskAnalysis(t.Analysis)

@@ -13,6 +13,9 @@ type Identity struct {
 	Phone    string `json:"phone"`
 	IDNumber string `json:"id_number"`
 	Contact  string `json:"contact,omitempty"`
+	// Text is the complaint as typed, with any phone or ID number the reporter wrote into
+	// it, which every other view masks.
+	Text string `json:"text"`
 }
 
 // identityReaders are the roles that may see a reporter's identity: the intake office,
@@ -52,6 +55,7 @@ func (in *Intake) RevealIdentity(ctx context.Context, id, actor string, role Rol
 		if err := json.Unmarshal(plain, &who); err != nil {
 			return nil, fmt.Errorf("ticket %s: identity: %w", id, err)
 		}
+		who.Text = t.Text
 		return &who, nil
 	}
 }

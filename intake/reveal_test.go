@@ -26,8 +26,8 @@ func TestRevealIdentityIsRestrictedAndRecorded(t *testing.T) {
 			t.Errorf("a view without a reason: %v", err)
 		}
 		who, err := in.RevealIdentity(ctx, rc.Ticket.ID, "intake-1", RoleIntake, "告知受理结果")
-		if err != nil || who.Name != "赵敏" || who.Phone != "13700001111" {
-			t.Fatalf("reveal: %+v, %v", who, err)
+		if err != nil || who.Name != "赵敏" || who.Phone != "13700001111" || who.Text != rc.Ticket.Text {
+			t.Fatalf("reveal: %+v, %v", who, err) // the recorded view also gives the text as typed
 		}
 		entries, _ := s.Audit(ctx, rc.Ticket.ID)
 		last := entries[len(entries)-1]

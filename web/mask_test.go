@@ -8,9 +8,10 @@ import (
 	"qingfeng/intake"
 )
 
-// A reporter typed their phone, ID and card numbers into the complaint. A handler (who
-// may not see who reported) gets them masked in the ticket, its evidence segments, the
-// queue and search lists; the intake office sees the text as written.
+// A reporter typed their phone, ID and card numbers into the complaint. Staff get them
+// masked in the ticket, its evidence segments, the queue and search lists, whatever their
+// role; the intake office sees the text as written only through the recorded identity
+// view, and only for a real-name report.
 func TestHandlerSeesTypedIdentifiersMasked(t *testing.T) {
 	e, logins := newStaffEnv(t)
 	ctx := context.Background()
@@ -47,7 +48,16 @@ func TestHandlerSeesTypedIdentifiersMasked(t *testing.T) {
 		}
 	}
 	code, body := e.do(t, logins["intake1"], "GET", "/staff/api/tickets/"+tk.ID, nil)
-	if code != 200 || !strings.Contains(body, "13812345678") {
-		t.Errorf("the intake office does not see the text as written: %d %s", code, body)
+	if code != 200 || strings.Contains(body, "13812345678") {
+		t.Errorf("the intake office sees the typed phone without a recorded view: %d %s", code, body)
+	}
+
+	named, err := e.intake.Submit(ctx, intake.Report{Channel: "web", SenderID: "masked-2", Name: "赵敏", Phone: "13700001111", Text: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, body = e.do(t, logins["intake1"], "POST", "/staff/api/tickets/"+named.Ticket.ID+"/identity", map[string]any{"reason": "告知受理结果"})
+	if code != 200 || !strings.Contains(body, "13812345678") || !strings.Contains(body, "赵敏") {
+		t.Errorf("the recorded view: %d %s", code, body)
 	}
 }
