@@ -49,7 +49,7 @@ func mix(k uint64) uint64 {
 }
 
 // add counts one occurrence of k under class c (training).
-func (t *featureTable) add(k uint64, c int) {
+func (t *featureTable) add(k uint64, c int) int32 {
 	r, ok := t.counts[k]
 	if !ok {
 		r = int32(len(t.counts))
@@ -57,11 +57,12 @@ func (t *featureTable) add(k uint64, c int) {
 		t.rows = append(t.rows, make([]float32, t.width)...)
 	}
 	t.rows[int(r)*t.width+c]++
+	return r
 }
 
 // freeze turns every row into log-likelihoods with f, packs them into 16 bits and builds
 // the lookup structures.
-func (t *featureTable) freeze(f func(key uint64, row []float32)) {
+func (t *featureTable) freeze(f func(r int32, row []float32)) {
 	t.stride = (t.width + 15) &^ 15
 	n := 1 << bits.Len(uint(len(t.counts)*3/2)) // load factor ≤ 2/3
 	t.filter = make([]uint64, 1<<filterBits/64)
@@ -70,7 +71,7 @@ func (t *featureTable) freeze(f func(key uint64, row []float32)) {
 	t.packed = make([]int16, len(t.counts)*t.stride)
 	for k, r := range t.counts {
 		row := t.rows[int(r)*t.width : int(r+1)*t.width]
-		f(k, row)
+		f(r, row)
 		for c, v := range row {
 			q := v * logScale
 			q = min(max(q, -32768), 32767)

@@ -18,7 +18,7 @@ func TestFeatureTableFindsExactlyTheTrainedKeys(t *testing.T) {
 	for i, k := range keys {
 		table.add(k, i%width) // one count, in a class the key names
 	}
-	table.freeze(func(_ uint64, row []float32) {
+	table.freeze(func(_ int32, row []float32) {
 		for c := range row {
 			row[c] = -row[c] // 1 in the key's class becomes -1, the others stay 0
 		}

@@ -91,47 +91,32 @@ type gateDoc struct {
 	y     float64 // 1 in scope
 }
 
-// trainGate returns the gate's weight of each feature key and its dense parameters. The
+// trainGate returns the gate's weight of each feature row and its dense parameters.
+// rows holds each text's features as rows of the model's table, one per occurrence. The
 // result depends only on the corpus, not on map order or timing.
-func trainGate(docs []docFeatures, labels []int, oos int, cfg gateConfig) (map[uint64]float64, gateParams) {
-	index := map[uint64]int32{}
-	var keys []uint64
+func trainGate(docs []docFeatures, rows [][]int32, nRows int, labels []int, oos int, cfg gateConfig) ([]float64, gateParams) {
 	gd := make([]gateDoc, len(docs))
 	for d := range docs {
-		counts := map[int32]float64{}
-		n := 0
-		docs[d].keys(func(k uint64) {
-			n++
-			i, ok := index[k]
-			if !ok {
-				i = int32(len(keys))
-				index[k] = i
-				keys = append(keys, k)
-			}
-			counts[i]++
-		})
 		g := &gd[d]
-		g.idx = make([]int32, 0, len(counts))
-		for i := range counts {
-			g.idx = append(g.idx, i)
-		}
-		slices.Sort(g.idx) // map order must not change the sums
-		g.x = make([]float64, len(g.idx))
-		for j, i := range g.idx {
-			g.x[j] = counts[i] * gateScale(n)
+		r := rows[d]
+		slices.Sort(r)
+		scale := gateScale(len(r))
+		for i := 0; i < len(r); {
+			j := i + 1
+			for j < len(r) && r[j] == r[i] {
+				j++
+			}
+			g.idx = append(g.idx, r[i])
+			g.x = append(g.x, float64(j-i)*scale)
+			i = j
 		}
 		g.dense = gateDense(&docs[d], oos)
 		if labels[d] != oos {
 			g.y = 1
 		}
 	}
-	dropCommon(gd, len(keys), cfg.maxDF)
-	w, p := fitGate(gd, len(keys), cfg)
-	out := make(map[uint64]float64, len(keys))
-	for i, k := range keys {
-		out[k] = w[i]
-	}
-	return out, p
+	dropCommon(gd, nRows, cfg.maxDF)
+	return fitGate(gd, nRows, cfg)
 }
 
 // dropCommon removes the features found in more than maxDF of the texts.

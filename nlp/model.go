@@ -29,22 +29,24 @@ func trainModel(docs []docFeatures, labels []int, nClass, oos int, cfg trainConf
 	if nClass == 0 {
 		return nil, fmt.Errorf("no categories")
 	}
-	gateW, gate := trainGate(docs, labels, oos, defaultGateConfig)
-	m := &model{nClass: nClass, oos: oos, features: newFeatureTable(nClass + 1), lexWeight: cfg.lexWeight, gate: gate}
+	m := &model{nClass: nClass, oos: oos, features: newFeatureTable(nClass + 1), lexWeight: cfg.lexWeight}
 	total := make([]float64, nClass)
+	rows := make([][]int32, len(docs)) // each text's features by row, for the gate
 	for d := range docs {
 		c := labels[d]
 		docs[d].keys(func(k uint64) {
-			m.features.add(k, c)
+			rows[d] = append(rows[d], m.features.add(k, c))
 			total[c]++
 		})
 	}
 	vocab := float64(len(m.features.counts))
-	m.features.freeze(func(key uint64, row []float32) {
+	gateW, gate := trainGate(docs, rows, len(m.features.counts), labels, oos, defaultGateConfig)
+	m.gate = gate
+	m.features.freeze(func(r int32, row []float32) {
 		for c := range row[:nClass] {
 			row[c] = float32(math.Log((float64(row[c]) + cfg.alpha) / (total[c] + cfg.alpha*vocab)))
 		}
-		row[nClass] = float32(gateW[key])
+		row[nClass] = float32(gateW[r])
 	})
 	return m, nil
 }
