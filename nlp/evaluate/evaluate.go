@@ -39,29 +39,26 @@ const OutOfScope = "out_of_scope"
 // goldSignal maps the signal names of labelled files to nlp's signal types.
 var goldSignal = map[string]string{"repeat": "repeat_claim", "danger": "danger_to_life"}
 
-// signalCount is the confusion of one signal type over the lines that label signals.
-type signalCount struct{ tp, fp, fn int }
-
 // Scorecard accumulates predictions against gold labels.
 type Scorecard struct {
-	categories []string
-	index      map[string]int
-	confusion  [][]int // [gold][predicted]
-	n, strict  int
-	lenient    int
-	modeN      int
-	modeOK     int
-	unitN      int
-	unitOK     int
-	posN       int
-	posOK      int
-	signals    map[string]*signalCount
-	Errors     []string // lines that could not be scored
+	categories  []string
+	index       map[string]int
+	confusion   [][]int // [gold][predicted]
+	n, strict   int
+	lenient     int
+	modeN       int
+	modeOK      int
+	unitN       int
+	unitOK      int
+	posN        int
+	posOK       int
+	signalLines []signalLine
+	Errors      []string // lines that could not be scored
 }
 
 // New starts a scorecard over the given category ids (in display order).
 func New(categories []string) *Scorecard {
-	s := &Scorecard{categories: categories, index: map[string]int{}, signals: map[string]*signalCount{}}
+	s := &Scorecard{categories: categories, index: map[string]int{}}
 	for i, c := range categories {
 		s.index[c] = i
 	}
@@ -111,34 +108,50 @@ func (s *Scorecard) Add(g Gold, p Predicted) {
 	}
 }
 
-// addSignals counts, per signal type labelled anywhere in the file, whether the line's
-// gold and predicted sets agree. Types the file never labels (money, time) are not
-// scored: their absence from gold says nothing.
+// addSignals keeps a line's gold and predicted signal types, in nlp's names.
 func (s *Scorecard) addSignals(gold, pred []string) {
-	want := map[string]bool{}
+	line := signalLine{gold: map[string]bool{}, pred: map[string]bool{}}
 	for _, g := range gold {
 		if t, ok := goldSignal[g]; ok {
 			g = t
 		}
-		want[g] = true
-		if s.signals[g] == nil {
-			s.signals[g] = &signalCount{}
-		}
+		line.gold[g] = true
 	}
-	got := map[string]bool{}
 	for _, p := range pred {
-		got[p] = true
+		line.pred[p] = true
 	}
-	for typ, c := range s.signals {
-		switch {
-		case want[typ] && got[typ]:
-			c.tp++
-		case want[typ]:
-			c.fn++
-		case got[typ]:
-			c.fp++
+	s.signalLines = append(s.signalLines, line)
+}
+
+// signalLine is one labelled line's signal types.
+type signalLine struct{ gold, pred map[string]bool }
+
+// perSignal scores every type the file labels anywhere, over all lines that label
+// signals. Types it never labels (money, time) are not scored: their absence from gold
+// says nothing.
+func (s *Scorecard) perSignal() map[string]PRF {
+	labelled := map[string]bool{}
+	for _, l := range s.signalLines {
+		for typ := range l.gold {
+			labelled[typ] = true
 		}
 	}
+	out := map[string]PRF{}
+	for typ := range labelled {
+		var tp, fp, fn int
+		for _, l := range s.signalLines {
+			switch {
+			case l.gold[typ] && l.pred[typ]:
+				tp++
+			case l.gold[typ]:
+				fn++
+			case l.pred[typ]:
+				fp++
+			}
+		}
+		out[typ] = prf(tp, tp+fp, tp+fn)
+	}
+	return out
 }
 
 // overlaps: the gold string is contained in the extracted one or vice versa.
@@ -205,10 +218,7 @@ func (s *Scorecard) Summary() Summary {
 	if o, ok := s.index[OutOfScope]; ok {
 		sum.InScopeRecall = ratio(s.inScopeFound(o))
 	}
-	sum.PerSignal = map[string]PRF{}
-	for typ, c := range s.signals {
-		sum.PerSignal[typ] = prf(c.tp, c.tp+c.fp, c.tp+c.fn)
-	}
+	sum.PerSignal = s.perSignal()
 	return sum
 }
 

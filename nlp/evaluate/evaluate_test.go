@@ -63,3 +63,42 @@ func TestReportWithoutModeLabels(t *testing.T) {
 		t.Errorf("a figure without labels should read n/a:\n%s", b.String())
 	}
 }
+
+func TestScopeAndSignalFigures(t *testing.T) {
+	s := New([]string{"inaction", "corruption", OutOfScope})
+	sig := func(v ...string) *[]string { return &v }
+	for _, l := range []struct {
+		gold, pred string
+		goldSig    *[]string
+		predSig    []string
+	}{
+		{OutOfScope, OutOfScope, sig(), nil},
+		{OutOfScope, OutOfScope, sig(), []string{"repeat_claim"}},           // a false repeat
+		{OutOfScope, "inaction", sig(), nil},                                // an out-of-scope text read as in scope
+		{"inaction", "corruption", sig("repeat"), []string{"repeat_claim"}}, // in scope, wrong category
+		{"corruption", OutOfScope, sig("real_name"), nil},                   // missed
+		{"inaction", "inaction", nil, []string{"mass"}},                     // no signal labels: not scored
+	} {
+		s.Add(Gold{ID: "x", Category: l.gold, Signals: l.goldSig}, Predicted{Category: l.pred, Signals: l.predSig})
+	}
+	sum := s.Summary()
+	if sum.OutOfScope.Recall != 2.0/3 || sum.OutOfScope.Precision != 2.0/3 {
+		t.Errorf("out_of_scope %+v, want recall and precision 2/3", sum.OutOfScope)
+	}
+	if sum.InScopeRecall != 2.0/3 {
+		t.Errorf("in-scope recall %v, want 2/3 (a wrong category still counts as in scope)", sum.InScopeRecall)
+	}
+	if r := sum.PerSignal["repeat_claim"]; r.Precision != 0.5 || r.Recall != 1 {
+		t.Errorf("repeat %+v, want precision 1/2, recall 1", r)
+	}
+	if r := sum.PerSignal["real_name"]; r.Recall != 0 || r.Support != 1 {
+		t.Errorf("real_name %+v", r)
+	}
+	if _, ok := sum.PerSignal["mass"]; ok {
+		t.Error("a signal no line labels was scored")
+	}
+	var b strings.Builder
+	if err := s.WriteReport(&b); err != nil || !strings.Contains(b.String(), "out_of_scope recall") || !strings.Contains(b.String(), "repeat_claim") {
+		t.Errorf("report: %v\n%s", err, b.String())
+	}
+}
