@@ -38,7 +38,7 @@ type Reply struct {
 	Ticket    string // set when this message completed a report
 	QueryCode string
 	Urgent    bool // the citizen spoke of danger or threats: staff must see it first
-	Handoff   bool // the citizen asked for a person
+	Handoff   bool // this message asked for a person: the channel puts the conversation in the live queue
 	Private   bool // the citizen's message answered an identity question (name, phone)
 }
 
@@ -110,7 +110,7 @@ func (e *Engine) HandleFrom(ctx context.Context, channel, key string, from Sende
 		case err != nil:
 			return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 		}
-		reply.Urgent, reply.Handoff, reply.Private = s.Urgent, s.Handoff, private
+		reply.Urgent, reply.Private = s.Urgent, private
 		return reply, nil
 	}
 }
@@ -124,7 +124,9 @@ func (e *Engine) step(ctx context.Context, t *turn, text string) (*Reply, error)
 		return say(msg("restart"), msg("welcome")), nil
 	case oneOf(word, wordsHandoff):
 		t.Handoff = true
-		return say(msg("handoff")), nil
+		r := say(msg("handoff"))
+		r.Handoff = true // this message, not the session: once staff hand it back, the bot talks again
+		return r, nil
 	}
 	if number, code, ok := parseQuery(text); ok {
 		return e.status(ctx, number, code)

@@ -135,10 +135,11 @@ return ids
 
 // appendScript adds to a ticket's history without moving it (a view of the reporter's
 // identity, a supplement), version-checked like a move so the audit chain never forks.
+// A supplement also bumps the ticket in its queue (supplements.go).
 //
-//	KEYS[1] ticket hash  KEYS[2] audit list  KEYS[3] event stream  KEYS[4] due index (unused)
+//	KEYS[1] ticket hash  KEYS[2] audit list  KEYS[3] event stream  KEYS[4] supplemented index
 //	KEYS[5] supplement list
-//	ARGV[1] expected version  ARGV[2] id  ARGV[3] live message  ARGV[4] unused  ARGV[5] audit entry (JSON)
+//	ARGV[1] expected version  ARGV[2] id  ARGV[3] live message  ARGV[4] now (ms)  ARGV[5] audit entry (JSON)
 //	ARGV[6] unused  ARGV[7] action  ARGV[8] supplement text or ""  ARGV[9..] fields to set
 //	returns {1} when applied, {0, current version} on conflict, {-1} when missing
 var appendScript = redis.NewScript(`
@@ -147,7 +148,10 @@ if not v then return {-1} end
 if v ~= ARGV[1] then return {0, v} end
 redis.call('HSET', KEYS[1], unpack(ARGV, 9))
 redis.call('RPUSH', KEYS[2], ARGV[5])
-if ARGV[8] ~= '' then redis.call('RPUSH', KEYS[5], ARGV[8]) end
+if ARGV[8] ~= '' then
+  redis.call('RPUSH', KEYS[5], ARGV[8])
+  redis.call('ZADD', KEYS[4], ARGV[4], ARGV[2])
+end
 redis.call('XADD', KEYS[3], '*', 'type', 'moved', 'id', ARGV[2], 'action', ARGV[7])
 redis.call('PUBLISH', KEYS[3] .. ':live', ARGV[3])
 return {1}

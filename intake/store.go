@@ -309,8 +309,8 @@ func (s *Store) appendOnly(ctx context.Context, t *Ticket, actor string, role Ro
 	if err != nil {
 		return fmt.Errorf("encode audit entry: %w", err)
 	}
-	keys := []string{s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.key("due"), s.key("t", t.ID, "supplements")}
-	args := []any{t.Version, t.ID, liveMessage("moved", &next, string(action)), next.CreatedAt.UnixMilli(), entryJSON, dueScore(&next), string(action), supplement,
+	keys := []string{s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.supplementedKey(), s.key("t", t.ID, "supplements")}
+	args := []any{t.Version, t.ID, liveMessage("moved", &next, string(action)), next.UpdatedAt.UnixMilli(), entryJSON, dueScore(&next), string(action), supplement,
 		"version", next.Version, "updated_at", next.UpdatedAt.UTC().Format(time.RFC3339Nano),
 		"audit_head", next.AuditHead, "audit_seq", next.AuditSeq}
 	res, err := appendScript.Run(ctx, s.rdb, keys, args...).Slice()

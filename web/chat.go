@@ -112,6 +112,7 @@ func (s *Server) chat(c echo.Context) error {
 		limiter: rate.NewLimiter(rate.Limit(s.cfg.ChatPerSecond), s.cfg.ChatBurst)}
 	go conn.writeLoop()
 	conn.readLoop(c.Request().Context())
+	s.unwatchChat(conn, conn.session)
 	return nil
 }
 
@@ -124,6 +125,9 @@ type chatConn struct {
 	once    sync.Once
 	session string
 	limiter *rate.Limiter
+
+	flush sync.Mutex // orders the lines sent to the page (deliver, catchUp)
+	sent  int64      // the last line of the conversation the page was sent
 }
 
 // frames are written in order and take one place in the send queue, so a resume of any
@@ -231,6 +235,13 @@ func (cn *chatConn) handle(ctx context.Context, in *ChatIn) error {
 		return fail(http.StatusBadRequest, "bad_json")
 	}
 	mine := chatLine{Type: "message", From: "me", Text: in.Text}
+	switch held, err := cn.srv.citizenToStaff(ctx, "web", cn.session, in.Text); {
+	case err != nil:
+		cn.send(mine)
+		return err
+	case held: // a person has the conversation: the bot stays quiet
+		return cn.keepOwn(ctx, in.Text)
+	}
 	reply, err := cn.srv.dialogue.Handle(ctx, "web", cn.session, in.Text)
 	if err != nil {
 		cn.send(mine) // shown but not kept: the bot did not take it, so the citizen sends it again
@@ -253,11 +264,10 @@ func (cn *chatConn) handle(ctx context.Context, in *ChatIn) error {
 		// see its answer, though a later resume will not replay it.
 		cn.srv.log.Warn("chat lines not kept", "err", err)
 	}
-	batch := make(frames, len(lines))
-	for i, l := range lines {
-		batch[i] = l
+	cn.deliver(ctx, lines)
+	if reply.Handoff {
+		return cn.srv.askedForPerson(ctx, "web", cn.session, "", in.Text, reply)
 	}
-	cn.send(batch)
 	return nil
 }
 
@@ -268,6 +278,11 @@ func (cn *chatConn) hello(ctx context.Context, in *ChatIn) error {
 		// Closing lets the page's reconnect back-off pace it.
 		cn.send(frames{errorFrame("too_many_hellos"), closeFrame{websocket.ClosePolicyViolation, "too many hellos"}})
 		return nil
+	}
+	cn.flush.Lock()
+	defer cn.flush.Unlock()
+	if cn.session != "" {
+		cn.srv.unwatchChat(cn, cn.session)
 	}
 	var missed []chatLine
 	if in.Session == "" {
@@ -286,9 +301,15 @@ func (cn *chatConn) hello(ctx context.Context, in *ChatIn) error {
 		g := cn.srv.dialogue.Greeting()
 		batch = append(batch, chatLine{Type: "message", From: "bot", Text: g.Text, Options: g.Options})
 	}
+	cn.sent = 0
+	if in.Session != "" {
+		cn.sent = in.Offset
+	}
 	for _, l := range missed {
 		batch = append(batch, l)
+		cn.sent = max(cn.sent, l.Offset)
 	}
+	cn.srv.watchChat(cn)
 	cn.send(batch)
 	return nil
 }

@@ -58,6 +58,15 @@ func (s *Server) staffLive(c echo.Context) error {
 			if !ok {
 				return nil
 			}
+			if ev, ok := strings.CutPrefix(m.Payload, handoffPrefix); ok {
+				if acct.Role == staff.RoleIntake { // the live queue is the intake office's
+					_ = ws.SetWriteDeadline(time.Now().Add(writeWait))
+					if err := ws.WriteMessage(websocket.TextMessage, []byte(ev)); err != nil {
+						return nil
+					}
+				}
+				continue
+			}
 			if call, ok := strings.CutPrefix(m.Payload, "ringing "); ok {
 				if err := s.forwardRinging(ws, acct, call); err != nil {
 					return nil

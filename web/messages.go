@@ -43,4 +43,13 @@ var messages = map[string]string{
 	"wechat_query_help":    "查询进度：请发送“查询 编号 查询码”，例如：查询 QF-20260301-000123 ABCD1234EFGH。编号和查询码在您的反映登记时给出。",
 	"wechat_options":       "可回复：%s",
 	"wechat_resend":        "系统繁忙，您刚才的消息没有处理成功，请稍后重新发送。",
+
+	"handoff_gone":        "该对话已结束：已交回智能助手、已登记为工单，或超时未续。",
+	"handoff_not_yours":   "该对话由其他工作人员接待，或您还没有接入。",
+	"handoff_text":        "消息不能为空，且不超过%d字。",
+	"handoff_undelivered": "消息已记入对话，但没能发给群众（微信群众超过48小时未发消息时，无法再主动发送）。",
+	"handoff_taken":       "工作人员已接入，请直接说明您要反映的情况。",
+	"handoff_staff_says":  "【工作人员】%s",
+	"handoff_released":    "人工服务已结束，接下来由智能助手继续为您服务。",
+	"handoff_filed":       "已为您登记。编号：%s，查询码：%s。请妥善保存，凭编号和查询码可查询进度或补充材料。",
 }

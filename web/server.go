@@ -30,6 +30,10 @@ type Dialogue interface {
 	Handle(ctx context.Context, channel, key, text string) (*bot.Reply, error)
 	HandleFrom(ctx context.Context, channel, key string, from bot.Sender, text string) (*bot.Reply, error)
 	Greeting() bot.Message
+	// While a person has a conversation (handoff*.go).
+	Draft(ctx context.Context, channel, key string) (*bot.Draft, error)
+	Resume(ctx context.Context, channel, key string) ([]bot.Message, error)
+	Filed(ctx context.Context, channel, key, number, code string) (bot.Message, error)
 }
 
 // Config holds the web layer's settings.
@@ -82,6 +86,7 @@ type Server struct {
 	cfg      Config
 	metrics  *serverMetrics
 	chats    chatConns
+	hub      chatHub // this instance's chats by session, for lines written elsewhere
 
 	staff        StaffDirectory
 	staffTickets StaffTickets

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
@@ -44,6 +45,8 @@ type StaffTickets interface {
 	Queue(ctx context.Context, status intake.Status, bodies []string, filter intake.QueueFilter, limit int64) ([]string, error)
 	Audit(ctx context.Context, id string) ([]intake.AuditEntry, error)
 	Apply(ctx context.Context, id string, version int64, m intake.Move) (*intake.Ticket, error)
+	Supplements(ctx context.Context, id string) ([]string, error)
+	SupplementsSeen(ctx context.Context, id string, latest time.Time) error
 }
 
 // IdentityRevealer opens a reporter's identity and records who looked, and takes staff
@@ -102,6 +105,7 @@ func (s *Server) WithStaff(d StaffDeps) *Server {
 	g.GET("/search", s.staffSearch, s.staffOnly(staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
 	g.GET("/live", s.staffLive, s.staffOnly(staff.RoleOperator, staff.RoleIntake, staff.RoleHandler, staff.RoleLeader))
 	s.adminRoutes(g)
+	s.handoffRoutes(g)
 	return s
 }
 

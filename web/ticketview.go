@@ -2,9 +2,11 @@ package web
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -62,13 +64,53 @@ func (s *Server) staffTicket(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	role := account(c).Role
 	v := s.view(t)
 	shown := t.Masked()
 	res := analysisOf(shown)
 	v["audit"], v["segments"], v["signals"], v["scores"] = audit, highlight(shown.Text, res.Evidence), res.Signals, res.Scores
 	v["scope"] = res.Scope
 	v["actions"] = intake.Allowed(t.Status, account(c).Role)
+	if v["supplements"], err = s.supplements(c.Request().Context(), t, audit, role); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, v)
+}
+
+// supplement is what the reporter added later (补充), as staff read it.
+type supplement struct {
+	Text string    `json:"text"`
+	At   time.Time `json:"at"`
+}
+
+// supplements reads the reporter's additions, oldest first, each with the time of its
+// history entry (written with it, so the n-th addition is the n-th such entry), masked
+// as the ticket's text is. A member of staff who works the ticket where it
+// stands has now seen them: it drops back to its place in the queue.
+func (s *Server) supplements(ctx context.Context, t *intake.Ticket, audit []intake.AuditEntry, role intake.Role) ([]supplement, error) {
+	texts, err := s.staffTickets.Supplements(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	var times []time.Time
+	for _, e := range audit {
+		if e.Action == intake.ActSupplement {
+			times = append(times, e.At)
+		}
+	}
+	out := make([]supplement, len(texts))
+	for i, text := range texts {
+		out[i].Text = intake.MaskIdentifiers(text)
+		if i < len(times) {
+			out[i].At = times[i]
+		}
+	}
+	if n := len(out); n > 0 && len(intake.Allowed(t.Status, role)) > 0 {
+		if err := s.staffTickets.SupplementsSeen(ctx, t.ID, out[n-1].At); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // staffMoveIn is a lifecycle move as the console posts it.

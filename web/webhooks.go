@@ -168,18 +168,35 @@ func (s *Server) answerSMS(ctx context.Context, messageID, from, text string) (*
 	return once(ctx, s, "sms", messageID, func(ctx context.Context) (*smsAnswer, error) {
 		// The number keys the conversation only as a keyed hash; in clear it comes with each
 		// message, so the dialogue does not ask for it and the session does not keep it.
-		reply, err := s.dialogue.HandleFrom(ctx, "sms", s.tickets.LookupHash("sms-session", from), bot.Sender{Phone: from}, text)
+		conv := s.tickets.LookupHash("sms-session", from)
+		held, err := s.citizenToStaff(ctx, "sms", conv, text)
 		if err != nil {
 			return nil, err
 		}
 		var texts []string
-		for _, msg := range reply.Messages {
-			texts = append(texts, msg.Text)
+		if !held { // while a person has the conversation the bot stays quiet
+			reply, err := s.dialogue.HandleFrom(ctx, "sms", conv, bot.Sender{Phone: from}, text)
+			if err != nil {
+				return nil, err
+			}
+			if reply.Handoff {
+				if err := s.askedForPerson(ctx, "sms", conv, from, text, reply); err != nil {
+					return nil, err
+				}
+			}
+			for _, msg := range reply.Messages {
+				texts = append(texts, msg.Text)
+			}
+			if reply.Ticket != "" {
+				s.metrics.ticketCreated("sms")
+			}
 		}
-		full := strings.Join(texts, "\n")
-		if reply.Ticket != "" {
-			s.metrics.ticketCreated("sms")
+		// What staff wrote since the citizen's last message goes out with this reply.
+		staffSaid, err := s.drainSMS(ctx, conv)
+		if err != nil {
+			return nil, err
 		}
+		full := strings.Join(append(staffSaid, texts...), "\n")
 		return &smsAnswer{Reply: full, Segments: SplitSMS(full, 70)}, nil
 	})
 }

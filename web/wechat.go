@@ -337,7 +337,7 @@ func (s *Server) runWechat(ctx context.Context, id, conversation, openid, text s
 		return ans, nil
 	})
 	if ran && err == nil {
-		if ans.Async {
+		if ans.Async && ans.Text != "" { // "" when the message went to staff
 			s.sendWechatLate(ctx, conversation, ans.Text)
 		}
 		return
@@ -368,12 +368,23 @@ func (s *Server) wechatStep(ctx context.Context, conversation, openid, text stri
 	if err := s.rdb.Set(ctx, key, sealed, wechatContactTTL).Err(); err != nil {
 		return "", unavailable(err)
 	}
+	switch held, err := s.citizenToStaff(ctx, "wechat", conversation, text); {
+	case err != nil:
+		return "", err
+	case held: // a person has the conversation: the bot stays quiet, staff answer through the API
+		return "", nil
+	}
 	reply, err := s.dialogue.Handle(ctx, "wechat", conversation, text)
 	if err != nil {
 		return "", err
 	}
 	if reply.Ticket != "" {
 		s.metrics.ticketCreated("wechat")
+	}
+	if reply.Handoff {
+		if err := s.askedForPerson(ctx, "wechat", conversation, "", text, reply); err != nil {
+			return "", err
+		}
 	}
 	return wechatText(reply.Messages), nil
 }
