@@ -359,8 +359,11 @@ func (e *Evidence) open(ctx context.Context, id string, rec *evidenceRecord, par
 	}{r, blob}, nil
 }
 
-// kindNames word the kinds in audit notes, which staff read.
-var kindNames = map[string]string{"image": "图片", "audio": "录音", "video": "视频", "document": "文件"}
+// kindNames and channelNames word audit notes, which staff read.
+var (
+	kindNames    = map[string]string{"image": "图片", "audio": "录音", "video": "视频", "document": "文件"}
+	channelNames = map[string]string{"web": "网页", "chat": "网上对话", "wechat": "微信", "sms": "短信", "hotline": "热线"}
+)
 
 const (
 	partFile  = "file"

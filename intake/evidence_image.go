@@ -75,9 +75,18 @@ func thumbnail(img image.Image, orientation int) ([]byte, error) {
 	if orientation >= 5 {
 		sw, sh = th, tw
 	}
+	// A photo is first brought down to twice the thumbnail's size the cheap way, so the
+	// finer filter's working buffer is that of a small picture, not of 12 megapixels.
+	src, sb := img, b
+	if b.Dx() > 4*sw && b.Dy() > 4*sh {
+		mid := image.NewRGBA(image.Rect(0, 0, 2*sw, 2*sh))
+		draw.Draw(mid, mid.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+		draw.ApproxBiLinear.Scale(mid, mid.Bounds(), img, b, draw.Over, nil)
+		src, sb = mid, mid.Bounds()
+	}
 	small := image.NewRGBA(image.Rect(0, 0, sw, sh))
 	draw.Draw(small, small.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	draw.CatmullRom.Scale(small, small.Bounds(), img, b, draw.Over, nil)
+	draw.CatmullRom.Scale(small, small.Bounds(), src, sb, draw.Over, nil)
 	var out bytes.Buffer
 	if err := jpeg.Encode(&out, orient(small, orientation), &jpeg.Options{Quality: 80}); err != nil {
 		return nil, fmt.Errorf("thumbnail: %w", err)

@@ -2,6 +2,7 @@ package intake
 
 import (
 	"bufio"
+	"bytes"
 	"compress/zlib"
 	"errors"
 	"io"
@@ -290,11 +291,14 @@ func (s *pdfScanner) inflate(data io.Reader) error {
 	return nil
 }
 
-// untilEndstream reads a stream's data, ending before the keyword "endstream".
+// untilEndstream reads a stream's data, ending before the keyword "endstream". It runs
+// over every byte of a PDF's pictures, so it copies the runs between letters e whole and
+// allocates nothing.
 type untilEndstream struct {
 	r       *bufio.Reader
-	matched int    // bytes of "endstream" seen so far, held back
-	pending []byte // held-back bytes that turned out to be data
+	matched int                  // bytes of "endstream" seen so far, held back
+	held    [len(endstream)]byte // held-back bytes that turned out to be data
+	heldN   int
 	done    bool
 }
 
@@ -307,31 +311,45 @@ var endstreamFallback = [len(endstream)]int{0, 0, 0, 0, 0, 0, 1, 0, 0}
 func (u *untilEndstream) Read(p []byte) (int, error) {
 	n := 0
 	for n < len(p) {
-		if len(u.pending) > 0 {
-			k := copy(p[n:], u.pending)
-			u.pending, n = u.pending[k:], n+k
+		if u.heldN > 0 {
+			k := copy(p[n:], u.held[:u.heldN])
+			u.heldN = copy(u.held[:], u.held[k:u.heldN])
+			n += k
 			continue
 		}
 		if u.done {
 			break
 		}
-		b, err := u.r.ReadByte()
-		if err != nil {
+		if _, err := u.r.Peek(1); err != nil {
 			if n > 0 {
 				return n, nil
 			}
 			return 0, err // EOF: a stream without its end, the file cut short
 		}
+		if u.matched == 0 {
+			buf, _ := u.r.Peek(min(u.r.Buffered(), len(p)-n))
+			i := bytes.IndexByte(buf, endstream[0])
+			if i < 0 {
+				i = len(buf)
+			}
+			if i > 0 {
+				n += copy(p[n:], buf[:i])
+				_, _ = u.r.Discard(i)
+				continue
+			}
+		}
+		b, _ := u.r.ReadByte()
 		for u.matched > 0 && b != endstream[u.matched] {
 			k := endstreamFallback[u.matched-1]
-			u.pending = append(u.pending, endstream[:u.matched-k]...)
+			u.heldN += copy(u.held[u.heldN:], endstream[:u.matched-k])
 			u.matched = k
 		}
 		if b == endstream[u.matched] {
 			u.matched++
 			u.done = u.matched == len(endstream)
 		} else {
-			u.pending = append(u.pending, b)
+			u.held[u.heldN] = b
+			u.heldN++
 		}
 	}
 	if n == 0 && u.done {

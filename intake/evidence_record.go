@@ -66,7 +66,11 @@ func (e *Evidence) record(ctx context.Context, t *Ticket, rec *evidenceRecord, u
 	if err != nil {
 		return fmt.Errorf("ticket %s: seal attachment: %w", t.ID, err)
 	}
-	note := fmt.Sprintf("补充证据 %s（%s，%s，经%s）", rec.ID, kindNames[rec.Kind], sizeText(rec.Size), up.Channel)
+	via := channelNames[up.Channel]
+	if via == "" {
+		via = up.Channel
+	}
+	note := fmt.Sprintf("补充证据 %s（%s，%s，经%s）", rec.ID, kindNames[rec.Kind], sizeText(rec.Size), via)
 	for attempt := 0; ; attempt++ {
 		next := *t
 		next.Version, next.UpdatedAt = t.Version+1, s.now()

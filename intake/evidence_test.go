@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -510,7 +511,7 @@ func TestEvidenceAuditEntries(t *testing.T) {
 		if strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("audit %v, want %v", got, want)
 		}
-		if !strings.Contains(audit[1].Note, a.ID) || !strings.Contains(audit[2].Note, "wechat") || !strings.Contains(audit[3].Note, a.ID) {
+		if !strings.Contains(audit[1].Note, a.ID) || !strings.Contains(audit[2].Note, "微信") || !strings.Contains(audit[3].Note, a.ID) {
 			t.Errorf("notes %q %q %q", audit[1].Note, audit[2].Note, audit[3].Note)
 		}
 		if strings.Contains(audit[1].Note, "p.jpg") {
@@ -609,6 +610,35 @@ func TestCleanName(t *testing.T) {
 	} {
 		if got := cleanName(tc.in, typePDF, "0123456789abcdef"); got != tc.want {
 			t.Errorf("cleanName(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// The end of a stream is found however the keyword falls: after false starts, split
+// across reads of any size.
+func TestUntilEndstream(t *testing.T) {
+	// Each ends where a false start of the keyword runs into the real one.
+	for _, data := range []string{"", "abc", "eeee", "endstrea", "endstr", "en", "endstre", "e\x00endstreamx"[:9],
+		strings.Repeat("xe", 5000) + "endstrem", "endstreendstreaendstr"} {
+		in := data + "endstream tail"
+		for _, size := range []int{1, 2, 3, 7, 100, 1 << 16} {
+			u := &untilEndstream{r: bufio.NewReaderSize(strings.NewReader(in), 16)}
+			var got []byte
+			buf := make([]byte, size)
+			for {
+				n, err := u.Read(buf)
+				got = append(got, buf[:n]...)
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			rest, _ := io.ReadAll(u.r)
+			if string(got) != data || string(rest) != " tail" {
+				t.Errorf("%q read %d at a time: data %q, left %q", data, size, got, rest)
+			}
 		}
 	}
 }

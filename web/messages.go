@@ -44,6 +44,17 @@ var messages = map[string]string{
 	"wechat_options":       "可回复：%s",
 	"wechat_resend":        "系统繁忙，您刚才的消息没有处理成功，请稍后重新发送。",
 
+	"bad_upload":              "上传格式不正确：请用 multipart/form-data 上传，文件放在 file 字段。",
+	"evidence_too_large":      "文件过大：每个文件不能超过 %d MB。",
+	"evidence_too_many":       "每件反映最多附 %d 个文件，已经达到上限。",
+	"evidence_unsupported":    "不支持这种文件。可以上传照片（JPEG、PNG、WebP）、录音（MP3、M4A、AMR、WAV）、视频（MP4）或 PDF 文件。",
+	"evidence_empty":          "文件是空的，请重新选择。",
+	"evidence_bad_image":      "图片已损坏，无法显示，请重新拍摄或选择原图上传。",
+	"evidence_image_too_big":  "图片像素过多（超过 %d 万像素），请缩小后再上传。",
+	"evidence_pdf_script":     "这个 PDF 含有脚本或自动运行的动作，出于安全考虑不能接收。请另存或打印成新的 PDF，或拍照后上传。",
+	"evidence_pdf_embedded":   "这个 PDF 里嵌有其他文件，出于安全考虑不能接收。请把其中的材料分别上传。",
+	"evidence_pdf_unreadable": "这个 PDF 已加密或格式特殊，无法检查，请去掉密码或另存为普通 PDF 后再上传。",
+
 	"handoff_gone":        "该对话已结束：已交回智能助手、已登记为工单，或超时未续。",
 	"handoff_not_yours":   "该对话由其他工作人员接待，或您还没有接入。",
 	"handoff_text":        "消息不能为空，且不超过%d字。",

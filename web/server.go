@@ -60,6 +60,8 @@ type Config struct {
 	WechatSecret      string        // QINGFENG_WECHAT_SECRET: with the AppID, replies later than the passive window
 	WechatAPIBase     string        // QINGFENG_WECHAT_API_BASE: the platform's API
 	WechatReplyWithin time.Duration // how long a WeChat message waits for a passive reply (the platform waits 5 s)
+
+	UploadTimeout time.Duration // how long one evidence upload or download may take
 }
 
 // Sealer is what the web layer needs of the identity keyring (intake.Keyring): what a
@@ -73,7 +75,8 @@ type Sealer interface {
 func DefaultConfig() Config {
 	return Config{Namespace: "main", MaxBody: 64 << 10, StatusPerIP: 30, StatusPerNumber: 10, Now: time.Now,
 		Ready: func(context.Context) error { return nil }, ChatPerSecond: 2, ChatBurst: 5, SessionTTL: 24 * time.Hour,
-		ClaimTTL: 10 * time.Second, WechatAPIBase: "https://api.weixin.qq.com", WechatReplyWithin: 4 * time.Second}
+		ClaimTTL: 10 * time.Second, WechatAPIBase: "https://api.weixin.qq.com", WechatReplyWithin: 4 * time.Second,
+		UploadTimeout: 10 * time.Minute}
 }
 
 // Server serves Qingfeng over HTTP.
@@ -100,6 +103,7 @@ type Server struct {
 	outcomes     intake.Outcomes
 	live         LiveSource
 	wechat       wechatChannel
+	evidence     EvidenceKeeper
 }
 
 // New builds the server, with metrics of its own.
@@ -110,7 +114,8 @@ func New(tickets Tickets, dialogue Dialogue, rdb redis.UniversalClient, log *slo
 	s.echo.IPExtractor = clientIP(cfg.TrustedProxies)
 	s.wechat = s.newWechatChannel()
 	s.echo.Pre(noSniff)
-	s.echo.Use(middleware.Recover(), s.observe, middleware.BodyLimit(strconv.FormatInt(cfg.MaxBody, 10)+"B"))
+	s.echo.Use(middleware.Recover(), s.observe, middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit: strconv.FormatInt(cfg.MaxBody, 10) + "B", Skipper: func(c echo.Context) bool { return c.Path() == attachmentsRoute }}))
 	s.routes()
 	return s
 }
@@ -125,6 +130,7 @@ func (s *Server) routes() {
 	s.echo.GET("/api/v1/webhooks/wechat", s.wechatVerify)
 	s.echo.POST("/api/v1/webhooks/wechat", s.wechatWebhook)
 	s.echo.GET("/api/v1/tickets/:number", s.ticketStatus)
+	s.echo.POST(attachmentsRoute, s.attachEvidence)
 	s.echo.GET("/ws/chat", s.chat)
 	s.echo.GET("/", s.page("index.html"))
 	s.echo.GET("/status", s.page("status.html"))

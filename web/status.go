@@ -23,6 +23,17 @@ func canonicalNumber(raw string) (number string, ok bool) {
 	return number, numberForm.MatchString(number)
 }
 
+// allowGuess spends from the budgets of whoever presents a number and query code (the
+// status query, an upload of evidence): guessing is limited per client and per number,
+// whether the guess is right or not. The client's address is keyed as a keyed hash: it
+// is personal.
+func (s *Server) allowGuess(c echo.Context, number string) error {
+	return s.allow(c.Request().Context(),
+		limit{Key: s.key("rl", "ip", s.tickets.LookupHash("client-ip", c.RealIP())), Count: s.cfg.StatusPerIP, Per: time.Minute},
+		limit{Key: s.key("rl", "num", number), Count: s.cfg.StatusPerNumber, Per: time.Minute},
+	)
+}
+
 // statusAnswer is what a reporter's query gets: nothing personal.
 type statusAnswer struct {
 	Number     string   `json:"number"`
@@ -41,12 +52,7 @@ func (s *Server) ticketStatus(c echo.Context) error {
 		// is the one a wrong code gets.
 		return fail(http.StatusNotFound, "not_found")
 	}
-	// Guessing is limited per client and per number, whether the guess is right or not.
-	// The client's address is keyed as a keyed hash: it is personal.
-	if err := s.allow(ctx,
-		limit{Key: s.key("rl", "ip", s.tickets.LookupHash("client-ip", c.RealIP())), Count: s.cfg.StatusPerIP, Per: time.Minute},
-		limit{Key: s.key("rl", "num", number), Count: s.cfg.StatusPerNumber, Per: time.Minute},
-	); err != nil {
+	if err := s.allowGuess(c, number); err != nil {
 		return err
 	}
 	st, err := s.tickets.Status(ctx, number, c.Request().Header.Get("X-Query-Code"))

@@ -35,6 +35,8 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	df.register(fs)
 	var wf wechatFlags
 	wf.register(fs)
+	var ef evidenceFlags
+	ef.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -99,6 +101,10 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	}
 	go scanDeadlines(ctx, scanner, *scanEvery, log)
 	tickets := intake.NewIntake(store, analyzer, keys)
+	blobs, evidenceLimits, err := ef.open(ctx, *dataDir, *namespace, log)
+	if err != nil {
+		return err
+	}
 	dialogue := bot.New(tickets, analyzer, bot.NewRedisSessions(backend.Client, *namespace, *sessionTTL, keys))
 
 	cfg := web.DefaultConfig()
@@ -114,7 +120,8 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	cfg.Ready = func(ctx context.Context) error { return backend.Client.Ping(ctx).Err() }
 	site := web.New(tickets, dialogue, backend.Client, log, cfg).
 		WithStaff(web.StaffDeps{Directory: staff.NewDirectory(backend.Client, *namespace, keys), Tickets: store, Reveal: tickets, Figures: store, Warnings: scanner, Live: store,
-			Deadlines: scanner, Calendar: scanner, Categories: analyzer.Categories(), Ranks: analyzer.Ranks(), Outcomes: outcomes})
+			Deadlines: scanner, Calendar: scanner, Categories: analyzer.Categories(), Ranks: analyzer.Ranks(), Outcomes: outcomes}).
+		WithEvidence(intake.NewEvidence(tickets, blobs, evidenceLimits))
 	srv := &http.Server{Addr: *addr, Handler: site.Handler(),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 
