@@ -98,17 +98,25 @@ func startChildRedis(ctx context.Context, server, dir string) (*Backend, error) 
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	cmd := exec.Command(server, "--bind", "127.0.0.1", "--port", fmt.Sprint(port), "--dir", abs,
-		"--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no")
+	args := []string{"--bind", "127.0.0.1", "--port", fmt.Sprint(port), "--dir", abs,
+		"--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no"}
+	opt := &redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)}
+	// A socket in the data directory, for its owner only, is the stable address the
+	// command-line tools find (serve records it); a path too long for a socket keeps TCP.
+	if sock := filepath.Join(abs, "redis.sock"); len(sock) < 100 {
+		args = append(args, "--unixsocket", sock, "--unixsocketperm", "700")
+		opt = &redis.Options{Network: "unix", Addr: sock}
+	}
+	cmd := exec.Command(server, args...)
 	cmd.Stdout, cmd.Stderr = nil, nil
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start redis-server: %w", err)
 	}
-	client := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
+	client := redis.NewClient(opt)
 	stop := func() {
 		// SHUTDOWN flushes the append-only file; kill only if it does not go.
 		// SHUTDOWN drops the connection instead of replying: send it once, without retries.
-		once := redis.NewClient(&redis.Options{Addr: client.Options().Addr, MaxRetries: -1})
+		once := redis.NewClient(&redis.Options{Network: opt.Network, Addr: opt.Addr, MaxRetries: -1})
 		_ = once.Shutdown(context.Background()).Err()
 		once.Close()
 		done := make(chan struct{})

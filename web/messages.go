@@ -35,6 +35,9 @@ var messages = map[string]string{
 	"bad_filter":      "筛选条件不正确。",
 	"bad_period":      "统计期间不正确：请用 YYYY-MM-DD 格式，结束日期晚于开始日期，跨度不超过一年。",
 
+	// Staff paths, when the store does not answer (errors.go): their session is kept.
+	"staff_unavailable": "服务暂时不可用，请稍后再试；如果一直如此，请联系系统管理员。",
+
 	"bad_xml":              "消息格式不正确。",
 	"bad_cipher":           "消息解密失败。",
 	"wechat_image":         "已收到您的图片，谢谢。微信里暂时还不能把图片作为证据附到反映中，请先用文字描述您要反映的问题；证据上传功能开通后，可以再补充图片。",

@@ -44,7 +44,7 @@ type Config struct {
 	StatusPerIP     int64  // status queries per client per minute
 	StatusPerNumber int64  // status queries per ticket number per minute
 	Now             func() time.Time
-	Ready           func(context.Context) error // what /readyz checks
+	Ready           func(context.Context) error // what /readyz checks; nil pings the Redis given to New
 	ChatPerSecond   float64                     // messages a chat may send per second…
 	ChatBurst       int                         // …with this burst
 	SessionTTL      time.Duration               // how long a chat transcript is kept for resuming
@@ -74,7 +74,7 @@ type Sealer interface {
 // DefaultConfig has the limits the README documents.
 func DefaultConfig() Config {
 	return Config{Namespace: "main", MaxBody: 64 << 10, StatusPerIP: 30, StatusPerNumber: 10, Now: time.Now,
-		Ready: func(context.Context) error { return nil }, ChatPerSecond: 2, ChatBurst: 5, SessionTTL: 24 * time.Hour,
+		ChatPerSecond: 2, ChatBurst: 5, SessionTTL: 24 * time.Hour,
 		ClaimTTL: 10 * time.Second, WechatAPIBase: "https://api.weixin.qq.com", WechatReplyWithin: 4 * time.Second,
 		UploadTimeout: 10 * time.Minute}
 }
@@ -109,6 +109,9 @@ type Server struct {
 // New builds the server, with metrics of its own.
 func New(tickets Tickets, dialogue Dialogue, rdb redis.UniversalClient, log *slog.Logger, cfg Config) *Server {
 	s := &Server{echo: echo.New(), tickets: tickets, dialogue: dialogue, rdb: rdb, log: log, cfg: cfg, metrics: newMetrics()}
+	if s.cfg.Ready == nil {
+		s.cfg.Ready = func(ctx context.Context) error { return rdb.Ping(ctx).Err() }
+	}
 	s.echo.HideBanner, s.echo.HidePort = true, true
 	s.echo.HTTPErrorHandler = s.handleError
 	s.echo.IPExtractor = clientIP(cfg.TrustedProxies)

@@ -142,10 +142,12 @@ func (s *Server) staffGate(pending bool, roles []intake.Role) echo.MiddlewareFun
 				token = ck.Value
 			}
 			acct, sess, err := s.staff.Session(c.Request().Context(), token)
-			if errors.Is(err, staff.ErrNoSession) {
+			switch {
+			case errors.Is(err, staff.ErrNoSession):
 				return fail(http.StatusUnauthorized, "login_required")
-			}
-			if err != nil {
+			case err != nil:
+				// The store not answering is not "no session": 503 (fromDomain), and the
+				// page keeps its cookie and its user, who retries.
 				return err
 			}
 			if c.Request().Method != http.MethodGet && c.Request().Header.Get("X-CSRF-Token") != sess.CSRF {

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"qingfeng/intake"
 	"qingfeng/staff"
 )
@@ -24,38 +22,37 @@ import (
 // operating-system user who ran the command.
 func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	usage := func() error {
-		fmt.Fprintln(stderr, "usage: qingfeng admin [-redis URL] [-namespace NS] add-user -user NAME -role operator|intake|handler|leader|admin [-body ID]")
-		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] set-role -user NAME -role ROLE [-body ID]")
-		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] reset-password -user NAME")
-		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] disable|enable -user NAME")
-		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] load-bodies FILE.yaml")
-		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] export-corrections > corrections.tsv")
-		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] totp -user NAME [-off]")
-		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] figures [-rebuild]")
-		fmt.Fprintln(stderr, "       qingfeng admin [-redis URL] [-namespace NS] reindex")
+		fmt.Fprintln(stderr, "usage: qingfeng admin [store flags] add-user -user NAME -role operator|intake|handler|leader|admin [-body ID]")
+		fmt.Fprintln(stderr, "       qingfeng admin [store flags] set-role -user NAME -role ROLE [-body ID]")
+		fmt.Fprintln(stderr, "       qingfeng admin [store flags] reset-password -user NAME")
+		fmt.Fprintln(stderr, "       qingfeng admin [store flags] disable|enable -user NAME")
+		fmt.Fprintln(stderr, "       qingfeng admin [store flags] load-bodies FILE.yaml")
+		fmt.Fprintln(stderr, "       qingfeng admin [store flags] export-corrections > corrections.tsv")
+		fmt.Fprintln(stderr, "       qingfeng admin [store flags] totp -user NAME [-off]")
+		fmt.Fprintln(stderr, "       qingfeng admin [store flags] figures [-rebuild]")
+		fmt.Fprintln(stderr, "       qingfeng admin [store flags] reindex")
+		fmt.Fprintln(stderr, "store flags: -redis URL, or -redis-addrs HOST:PORT,... [-redis-master NAME]; by default the Redis serve started in -data DIR; -namespace NS")
 		return errUsage
 	}
 	fs := flag.NewFlagSet("admin", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var sf storeFlags
 	sf.register(fs)
-	dataDir := fs.String("data", envOr("QINGFENG_DATA_DIR", "data"), "the service's data directory, for its key file as serve finds it; env QINGFENG_DATA_DIR")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return usage()
 	}
-	opt, err := redis.ParseURL(sf.redisURL)
+	rdb, err := sf.client(ctx)
 	if err != nil {
-		return fmt.Errorf("REDIS_URL: %w", err)
+		return err
 	}
-	rdb := redis.NewClient(opt)
 	defer rdb.Close()
 	// The same keys as serve (QINGFENG_SECRET_KEY, QINGFENG_KEY_FILE or the data
 	// directory's key file): TOTP secrets sealed here must open there.
 	keys, err := intake.OpenKeyring(intake.KeySource{Secret: os.Getenv("QINGFENG_SECRET_KEY"),
-		KeyFile: os.Getenv("QINGFENG_KEY_FILE"), DataDir: *dataDir}, slog.New(slog.NewTextHandler(stderr, nil)))
+		KeyFile: os.Getenv("QINGFENG_KEY_FILE"), DataDir: sf.dataDir}, slog.New(slog.NewTextHandler(stderr, nil)))
 	if err != nil {
 		return err
 	}

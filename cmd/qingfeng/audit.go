@@ -8,8 +8,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"qingfeng/staff"
 )
 
@@ -62,15 +60,11 @@ func verifyTicket(ctx context.Context, sf storeFlags, id string, stdout io.Write
 // verifyAdminTrail checks the chain of account changes, naming the first entry that was
 // altered or removed.
 func verifyAdminTrail(ctx context.Context, sf storeFlags, stdout io.Writer) error {
-	opt, err := redis.ParseURL(sf.redisURL)
+	rdb, err := sf.client(ctx)
 	if err != nil {
-		return fmt.Errorf("REDIS_URL: %w", err)
+		return err
 	}
-	rdb := redis.NewClient(opt)
 	defer rdb.Close()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redis at %s: %w", opt.Addr, err)
-	}
 	// Verifying opens no secret, so the directory needs no keys.
 	entries, head, err := staff.NewDirectory(rdb, sf.namespace, nil).Trail(ctx)
 	if err != nil {

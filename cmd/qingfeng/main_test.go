@@ -1,15 +1,24 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"qingfeng/intake"
 	"qingfeng/internal/redistest"
@@ -253,4 +262,175 @@ func TestAdminCommands(t *testing.T) {
 	if code := run(ctx, append(base, "totp", "-user", "chief", "-off"), nil, &out, &errOut); code != 0 {
 		t.Errorf("totp -off: %d %s", code, errOut.String())
 	}
+}
+
+// The newcomer's path: serve on a fresh data directory with no Redis named starts its
+// own, says where the console is and prints the command that makes the first account;
+// that command, with nothing but the data directory, reaches the same Redis, and the
+// account logs in. Readiness follows that Redis, and once serve stops a tool says to
+// start it instead of reaching some other Redis.
+func TestNewcomerPath(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and starts serve")
+	}
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Skip("redis-server is not installed, so serve would run its in-memory demo store, not the newcomer's (.ci/run installs it)")
+	}
+	work := t.TempDir()
+	bin := filepath.Join(work, "qingfeng")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	data := filepath.Join(work, "data")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	base := "http://" + addr
+
+	serve := exec.Command(bin, "serve")
+	serve.Dir, serve.Env = work, newcomerEnv("QINGFENG_DATA_DIR="+data, "QINGFENG_ADDR="+addr)
+	var logs bytes.Buffer
+	serve.Stderr = &logs
+	out, err := serve.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- serve.Wait() }()
+	t.Cleanup(func() {
+		_ = serve.Process.Kill()
+		<-exited
+	})
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	var said []string
+	for len(said) < 3 {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatalf("serve said only %q; log:\n%s", said, logs.String())
+			}
+			said = append(said, line)
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("serve said only %q in 2 minutes; log:\n%s", said, logs.String())
+		}
+	}
+	command := strings.TrimSpace(said[2])
+	if said[0] != "Staff console: "+base+"/staff/" || !strings.HasPrefix(said[1], "No staff account yet") ||
+		command != "QINGFENG_DATA_DIR="+data+" "+bin+" admin add-user -user chief -role admin" {
+		t.Fatalf("serve said:\n%s", strings.Join(said, "\n"))
+	}
+	waitFor(t, "serve to answer", func() bool { return httpStatus(base+"/healthz") == http.StatusOK })
+
+	// The printed command, pasted in another directory with no store variables at all.
+	admin := exec.Command("sh", "-c", "echo 'a long admin password' | "+command)
+	admin.Dir, admin.Env = t.TempDir(), newcomerEnv()
+	if got, err := admin.CombinedOutput(); err != nil || !strings.Contains(string(got), "account chief (admin) created") {
+		t.Fatalf("%s: %v\n%s", command, err, got)
+	}
+	resp, err := http.Post(base+"/staff/api/login", "application/json", strings.NewReader(`{"username":"chief","password":"a long admin password"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "qf_staff" && c.Value != "" {
+			session = c
+		}
+	}
+	if resp.StatusCode != http.StatusOK || session == nil {
+		t.Fatalf("login: %d, cookies %v", resp.StatusCode, resp.Cookies())
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/staff/api/me", nil)
+	req.AddCookie(session)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("the session: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
+	// Readiness is that Redis answering.
+	if got := httpStatus(base + "/readyz"); got != http.StatusOK {
+		t.Fatalf("/readyz with Redis up: %d", got)
+	}
+	url, err := recordedStore(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.MaxRetries = -1
+	stop := redis.NewClient(opt)
+	_ = stop.ShutdownNoSave(context.Background()).Err() // answers by hanging up
+	stop.Close()
+	waitFor(t, "/readyz to answer 503 with Redis stopped", func() bool { return httpStatus(base+"/readyz") == http.StatusServiceUnavailable })
+
+	// Stopped, serve takes its record away: a tool names what to do, not another Redis.
+	if err := serve.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		exited <- err // for the cleanup
+		if err != nil {
+			t.Fatalf("serve exited with %v; log:\n%s", err, logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop within 30 s of an interrupt")
+	}
+	if _, err := os.Stat(filepath.Join(data, storeRecord)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the store record outlived serve: %v", err)
+	}
+	again := exec.Command(bin, "admin", "add-user", "-user", "second", "-role", "admin")
+	again.Env, again.Stdin = newcomerEnv("QINGFENG_DATA_DIR="+data), strings.NewReader("a long admin password\n")
+	if got, err := again.CombinedOutput(); err == nil || !strings.Contains(string(got), "start qingfeng serve with QINGFENG_DATA_DIR="+data) {
+		t.Errorf("admin with serve stopped: %v\n%s", err, got)
+	}
+}
+
+// newcomerEnv is this process's environment without any store or service setting, plus
+// the given ones: what a newcomer's shell holds.
+func newcomerEnv(set ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "QINGFENG_") && !strings.HasPrefix(kv, "REDIS_URL=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, set...)
+}
+
+func httpStatus(url string) int {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// waitFor polls cond for up to 15 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("waited 15 s for %s", what)
 }

@@ -20,12 +20,12 @@ import (
 )
 
 // runServe starts the service: everything a citizen, a caller or a phone system talks to.
-func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writer) error {
+func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs, nf := newFlagSet("serve", stderr)
 	addr := fs.String("addr", envOr("QINGFENG_ADDR", ":8080"), "listen address; env QINGFENG_ADDR")
-	dataDir := fs.String("data", envOr("QINGFENG_DATA_DIR", "data"), "data directory (child redis-server, generated key); env QINGFENG_DATA_DIR")
-	redisURL := fs.String("redis", os.Getenv("REDIS_URL"), "Redis URL; empty starts redis-server, or an in-memory demo store; env REDIS_URL")
-	namespace := fs.String("namespace", envOr("QINGFENG_NAMESPACE", "main"), "key namespace; env QINGFENG_NAMESPACE")
+	var sf storeFlags // no address: a redis-server in the data directory, or an in-memory demo store
+	sf.register(fs)
+	dataDir, namespace := &sf.dataDir, &sf.namespace
 	sessionTTL := fs.Duration("session-ttl", 24*time.Hour, "how long a conversation waits for its next message")
 	scanEvery := fs.Duration("scan-every", time.Minute, "how often deadlines are checked for warnings and escalation")
 	trustedProxies := fs.String("trusted-proxies", os.Getenv("QINGFENG_TRUSTED_PROXIES"),
@@ -62,12 +62,20 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	debug.FreeOSMemory() // hand the loading garbage back before serving
 	log.Info("dictionaries and model loaded", "took", time.Since(start).Round(time.Millisecond).String())
 
-	backend, err := intake.OpenBackend(ctx, intake.BackendConfig{URL: *redisURL, DataDir: *dataDir,
-		Addrs: splitList(os.Getenv("QINGFENG_REDIS_ADDRS")), MasterName: os.Getenv("QINGFENG_REDIS_MASTER")}, log)
+	backendCfg, err := sf.backend()
+	if err != nil {
+		return err
+	}
+	backend, err := intake.OpenBackend(ctx, backendCfg, log)
 	if err != nil {
 		return err
 	}
 	defer backend.Close()
+	forget, err := recordStore(*dataDir, backend) // how admin and audit find this store
+	if err != nil {
+		return err
+	}
+	defer forget()
 	keys, err := intake.OpenKeyring(intake.KeySource{Secret: os.Getenv("QINGFENG_SECRET_KEY"),
 		KeyFile: os.Getenv("QINGFENG_KEY_FILE"), DataDir: *dataDir}, log)
 	if err != nil {
@@ -117,7 +125,6 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	if len(cfg.WebhookSecret) == 0 {
 		log.Warn("QINGFENG_WEBHOOK_SECRET is not set: the SMS and hotline webhooks answer 503 until it is")
 	}
-	cfg.Ready = func(ctx context.Context) error { return backend.Client.Ping(ctx).Err() }
 	site := web.New(tickets, dialogue, backend.Client, log, cfg).
 		WithStaff(web.StaffDeps{Directory: staff.NewDirectory(backend.Client, *namespace, keys), Tickets: store, Reveal: tickets, Figures: store, Warnings: scanner, Live: store,
 			Deadlines: scanner, Calendar: scanner, Categories: analyzer.Categories(), Ranks: analyzer.Ranks(), Outcomes: outcomes}).
@@ -135,7 +142,10 @@ func runServe(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writ
 	for _, s := range servers {
 		go func() { errc <- s.ListenAndServe() }()
 	}
-	log.Info("serving", "addr", *addr, "metrics_addr", *metricsAddr, "store", backend.Kind, "demo", backend.Demo())
+	log.Info("serving", "addr", *addr, "metrics_addr", *metricsAddr, "store", backend.Kind, "demo", backend.Demo(), "console", consoleURL(*addr))
+	if err := greet(ctx, stdout, *addr, &sf, backend); err != nil {
+		log.Warn("could not count the staff accounts", "err", err)
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("listen: %w", err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -14,14 +15,23 @@ import (
 	"qingfeng/intake"
 )
 
-// storeFlags say where the tickets are. Each defaults to its environment variable.
+// storeFlags say where the tickets are, the same way for every command: a Redis URL, or
+// Cluster nodes (or Sentinels with a master name), or else the data directory, where serve
+// starts a redis-server of its own and records how to reach it (storeaddr.go). Each
+// defaults to its environment variable.
 type storeFlags struct {
-	redisURL, namespace string
+	redisURL, addrs, master, namespace, dataDir string
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.redisURL, "redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL (redis://, rediss://); env REDIS_URL")
+	fs.StringVar(&f.redisURL, "redis", os.Getenv("REDIS_URL"),
+		"Redis URL (redis://, rediss://, unix://); empty: the addresses below, else the Redis serve started in the data directory; env REDIS_URL")
+	fs.StringVar(&f.addrs, "redis-addrs", os.Getenv("QINGFENG_REDIS_ADDRS"),
+		"comma-separated Cluster nodes, or Sentinels with -redis-master; env QINGFENG_REDIS_ADDRS")
+	fs.StringVar(&f.master, "redis-master", os.Getenv("QINGFENG_REDIS_MASTER"), "Sentinel master name; env QINGFENG_REDIS_MASTER")
 	fs.StringVar(&f.namespace, "namespace", envOr("QINGFENG_NAMESPACE", "main"), "key namespace, the hash tag of every key; env QINGFENG_NAMESPACE")
+	fs.StringVar(&f.dataDir, "data", envOr("QINGFENG_DATA_DIR", "data"),
+		"data directory: the child redis-server's files and socket, the generated key; env QINGFENG_DATA_DIR")
 }
 
 func envOr(name, def string) string {
@@ -31,23 +41,50 @@ func envOr(name, def string) string {
 	return def
 }
 
-// open connects and checks that Redis answers.
-func (f *storeFlags) open(ctx context.Context) (*intake.Store, func(), error) {
-	opt, err := redis.ParseURL(f.redisURL)
-	if err != nil {
-		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+// backend is where the flags point, for intake.OpenBackend. With neither a URL nor
+// addresses, serve starts a redis-server in the data directory.
+func (f *storeFlags) backend() (intake.BackendConfig, error) {
+	cfg := intake.BackendConfig{URL: f.redisURL, Addrs: splitList(f.addrs), MasterName: f.master, DataDir: f.dataDir}
+	if cfg.MasterName != "" && len(cfg.Addrs) == 0 {
+		return cfg, errors.New("QINGFENG_REDIS_MASTER names a Sentinel master: QINGFENG_REDIS_ADDRS must list the Sentinels")
 	}
-	rdb := redis.NewClient(opt)
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		rdb.Close()
-		return nil, nil, fmt.Errorf("redis at %s: %w", opt.Addr, err)
+	return cfg, nil
+}
+
+// client connects a tool (admin, audit, reseal) to the store serve uses: the Redis the
+// flags name, else the one serve started in the data directory and recorded there, never
+// a guess (an account made in some other Redis cannot log in).
+func (f *storeFlags) client(ctx context.Context) (redis.UniversalClient, error) {
+	cfg, err := f.backend()
+	if err != nil {
+		return nil, err
+	}
+	hint := ""
+	if cfg.URL == "" && len(cfg.Addrs) == 0 {
+		if cfg.URL, err = recordedStore(f.dataDir); err != nil {
+			return nil, err
+		}
+		hint = fmt.Sprintf(" (the Redis that serve recorded in %s: is qingfeng serve running on that data directory?)", filepath.Join(f.dataDir, storeRecord))
+	}
+	b, err := intake.OpenBackend(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, fmt.Errorf("%w%s", err, hint)
+	}
+	return b.Client, nil
+}
+
+// open connects and gives the ticket store, with the service's keys when there are any.
+func (f *storeFlags) open(ctx context.Context) (*intake.Store, func(), error) {
+	rdb, err := f.client(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
 	outcomes, err := intake.LoadOutcomes(nil)
 	if err != nil {
 		rdb.Close()
 		return nil, nil, err
 	}
-	keys, err := serviceKeyring()
+	keys, err := f.serviceKeyring()
 	if err == nil && keys != nil {
 		keys, err = deploymentKeys(ctx, rdb, f.namespace, keys, slog.Default())
 	}
@@ -63,16 +100,15 @@ func (f *storeFlags) open(ctx context.Context) (*intake.Store, func(), error) {
 }
 
 // serviceKeyring finds the service's keys the way serve does (QINGFENG_SECRET_KEY, else
-// QINGFENG_KEY_FILE, else secret.key in QINGFENG_DATA_DIR), but never makes one: a tool
+// QINGFENG_KEY_FILE, else secret.key in the data directory), but never makes one: a tool
 // needs the key the tickets were sealed with. Nil when there is none; reading a sealed
 // ticket then fails and says which variables to set.
-func serviceKeyring() (*intake.Keyring, error) {
-	path := filepath.Join(envOr("QINGFENG_DATA_DIR", "data"), "secret.key")
-	if _, err := os.Stat(path); os.Getenv("QINGFENG_SECRET_KEY") == "" && os.Getenv("QINGFENG_KEY_FILE") == "" && err != nil {
+func (f *storeFlags) serviceKeyring() (*intake.Keyring, error) {
+	if _, err := os.Stat(filepath.Join(f.dataDir, "secret.key")); os.Getenv("QINGFENG_SECRET_KEY") == "" && os.Getenv("QINGFENG_KEY_FILE") == "" && err != nil {
 		return nil, nil
 	}
 	return intake.OpenKeyring(intake.KeySource{Secret: os.Getenv("QINGFENG_SECRET_KEY"), KeyFile: os.Getenv("QINGFENG_KEY_FILE"),
-		DataDir: envOr("QINGFENG_DATA_DIR", "data")}, slog.Default())
+		DataDir: f.dataDir}, slog.Default())
 }
 
 // durabilityFlags say when a created ticket is acknowledged (README, "Durability").
