@@ -21,8 +21,9 @@ import (
 //
 // A chunk's key is drawn from the file key, the ticket, the attachment id and the part
 // (the file or its thumbnail), so a file moved to another ticket or attachment does not
-// open there. Its nonce is the chunk's index and a last-chunk flag, so chunks cannot be
-// reordered, dropped or the file cut short without the opening failing.
+// open there. Its nonce is the chunk's index, so chunks cannot be reordered or dropped;
+// every chunk but the last is full and the last is not, so the file cannot be cut short
+// at a chunk's end either.
 //
 //	"QFE1" chunk* last-chunk
 //	chunk: sealChunk bytes sealed (sealChunk + tag)   last-chunk: 0 to sealChunk-1 bytes sealed
@@ -57,12 +58,9 @@ func chunkAEAD(alg string, fileKey []byte, ticket, aid, part string) (cipher.AEA
 	return cipher.NewGCM(block)
 }
 
-func chunkNonce(nonce []byte, index uint64, last bool) {
+func chunkNonce(nonce []byte, index uint64) {
 	clear(nonce)
 	binary.BigEndian.PutUint64(nonce, index)
-	if last {
-		nonce[len(nonce)-1] = 1
-	}
 }
 
 // sealWriter seals what is written to it, chunk by chunk; Close seals the last chunk.
@@ -92,14 +90,14 @@ func (s *sealWriter) Write(p []byte) (int, error) {
 		// A full chunk is never the last: the last one is always shorter (perhaps empty),
 		// which is how the reader knows it.
 		if len(s.buf) == sealChunk {
-			s.flush(false)
+			s.flush()
 		}
 	}
 	return n, s.err
 }
 
-func (s *sealWriter) flush(last bool) {
-	chunkNonce(s.nonce, s.index, last)
+func (s *sealWriter) flush() {
+	chunkNonce(s.nonce, s.index)
 	s.out = s.aead.Seal(s.out[:0], s.nonce, s.buf, nil)
 	if _, err := s.w.Write(s.out); err != nil {
 		s.err = err
@@ -110,7 +108,7 @@ func (s *sealWriter) flush(last bool) {
 // Close seals the last chunk; it does not close the underlying writer.
 func (s *sealWriter) Close() error {
 	if s.err == nil {
-		s.flush(true)
+		s.flush()
 	}
 	return s.err
 }
@@ -165,7 +163,7 @@ func (o *openReader) next() {
 		o.err = err
 		return
 	}
-	chunkNonce(o.nonce, o.index, last)
+	chunkNonce(o.nonce, o.index)
 	plain, err := o.aead.Open(o.in[:0], o.nonce, o.in[:n], nil)
 	if err != nil {
 		o.err = fmt.Errorf("%w: chunk %d", errSealedCut, o.index)

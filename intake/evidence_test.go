@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/jpeg"
 	"image/png"
@@ -350,8 +352,10 @@ func TestEvidenceRefusalsLeaveNothing(t *testing.T) {
 		{"a JPEG cut short", "cut.jpg", photo[:len(photo)/2], RefuseBadImage},
 		{"a JPEG with broken scan data", "noise.jpg", brokenScan, RefuseBadImage},
 		{"a PNG header and nothing else", "p.png", []byte("\x89PNG\r\n\x1a\n"), RefuseBadImage},
+		{"a PNG whose picture data does not inflate", "p.png", pngWithBrokenPicture(t), RefuseBadImage},
+		{"a JPEG without its Huffman tables", "h.jpg", jpegWithout(t, photo, 0xC4), RefuseBadImage},
 		{"PDF with JavaScript", "js.pdf", evidencetest.PDF("/OpenAction << /S /JavaScript /JS (app.alert(1)) >> ", "x"), RefusePDFScript},
-		{"PDF with a hex-escaped name", "hex.pdf", evidencetest.PDF("/OpenAction << /S /J#61vaScript /JS 9 0 R >> ", "x"), RefusePDFScript},
+		{"PDF with hex-escaped names", "hex.pdf", evidencetest.PDF("/OpenAction << /S /J#61vaScript /J#53 9 0 R >> ", "x"), RefusePDFScript},
 		{"PDF with a Launch action", "launch.pdf", evidencetest.PDF("/OpenAction << /S /Launch /F (cmd.exe) >> ", "x"), RefusePDFScript},
 		{"PDF with an embedded file", "emb.pdf", evidencetest.PDF("/Names << /EmbeddedFiles 8 0 R >> ", "x"), RefusePDFEmbedded},
 		{"PDF with JavaScript in a compressed object stream", "objstm.pdf",
@@ -382,6 +386,47 @@ func TestEvidenceRefusalsLeaveNothing(t *testing.T) {
 			t.Errorf("refused uploads left audit entries: %+v", audit)
 		}
 	})
+}
+
+// pngWithBrokenPicture is a PNG whose chunks all hold (lengths, CRCs) but whose picture
+// data is not zlib: only decoding tells.
+func pngWithBrokenPicture(t *testing.T) []byte {
+	var b bytes.Buffer
+	if err := png.Encode(&b, evidencetest.Picture(8, 8)); err != nil {
+		t.Fatal(err)
+	}
+	p := b.Bytes()
+	for i := 8; i+8 <= len(p); {
+		n := int(binary.BigEndian.Uint32(p[i:]))
+		if string(p[i+4:i+8]) == "IDAT" {
+			for j := i + 8; j < i+8+n; j++ {
+				p[j] = 0x5A
+			}
+			binary.BigEndian.PutUint32(p[i+8+n:], crc32.ChecksumIEEE(p[i+4:i+8+n]))
+		}
+		i += 12 + n
+	}
+	return p
+}
+
+// jpegWithout is a JPEG without its segments of one marker, its structure intact.
+func jpegWithout(t *testing.T, jpg []byte, marker byte) []byte {
+	t.Helper()
+	out := bytes.Clone(jpg[:2])
+	for i := 2; i+4 <= len(jpg); {
+		if jpg[i] != 0xFF {
+			t.Fatal("not at a marker")
+		}
+		m, n := jpg[i+1], int(jpg[i+2])<<8|int(jpg[i+3])
+		if m == 0xDA {
+			return append(out, jpg[i:]...)
+		}
+		if m != marker {
+			out = append(out, jpg[i:i+2+n]...)
+		}
+		i += 2 + n
+	}
+	return out
 }
 
 // What is not refused: a PDF whose strings and page contents mention the names, or
@@ -528,6 +573,30 @@ func TestEvidenceAuditEntries(t *testing.T) {
 			t.Errorf("unknown attachment: %v", err)
 		}
 	})
+}
+
+// A file's chunks open only with the cipher of its own ticket, attachment and part,
+// even under the same file key.
+func TestSealedStreamIsBound(t *testing.T) {
+	seal := func(ticket, aid, part string) []byte {
+		aead, _ := chunkAEAD(chunkAlgAE, key(9), ticket, aid, part)
+		var b bytes.Buffer
+		w, _ := newSealWriter(&b, aead)
+		w.Write([]byte("evidence"))
+		w.Close()
+		return b.Bytes()
+	}
+	sealed := seal("QF-1", "a", partFile)
+	for _, other := range [][3]string{{"QF-2", "a", partFile}, {"QF-1", "b", partFile}, {"QF-1", "a", partThumb}} {
+		aead, _ := chunkAEAD(chunkAlgAE, key(9), other[0], other[1], other[2])
+		r, err := newOpenReader(bytes.NewReader(sealed), aead)
+		if err == nil {
+			_, err = io.ReadAll(r)
+		}
+		if !errors.Is(err, errSealedCut) {
+			t.Errorf("opened as %v: %v", other, err)
+		}
+	}
 }
 
 func TestSealedStreamRoundTrip(t *testing.T) {
