@@ -339,7 +339,7 @@ const OutboxGroup = "outbox"
 var claimNoticeScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'state')
 if not st then return {'missing'} end
-if st == 'sending' and tonumber(redis.call('HGET', KEYS[1], 'lease_until') or '0') > tonumber(ARGV[2]) then return {'busy'} end
+if st == 'sending' and (tonumber(redis.call('HGET', KEYS[1], 'lease_until')) or 0) > tonumber(ARGV[2]) then return {'busy'} end
 if st ~= 'queued' and st ~= 'sending' then return {st} end
 local tries = redis.call('HINCRBY', KEYS[1], 'tries', 1)
 redis.call('HSET', KEYS[1], 'state', 'sending', 'owner', ARGV[1], 'lease_until', ARGV[3])
@@ -371,16 +371,18 @@ func (s *Store) ClaimNotice(ctx context.Context, id, worker string, lease time.D
 	return c, int(res[1].(int64)), nil
 }
 
-// postponeNoticeScript puts a notice aside until a time: a retry after a failed try
-// (only by the worker that holds it), or quiet hours (from queued).
+// postponeNoticeScript puts a notice aside until a time: a queued one (quiet hours), or
+// one being sent, by the worker that holds it (a retry after a failed try) or by any
+// worker once the holder's lease ran out.
 //
 //	KEYS[1] notice  KEYS[2] notices:later
-//	ARGV[1] id  ARGV[2] worker  ARGV[3] until (ms)  ARGV[4] the failure, or ""
+//	ARGV[1] id  ARGV[2] worker  ARGV[3] until (ms)  ARGV[4] the failure, or ""  ARGV[5] now (ms)
 //	returns 1 when put aside, 0 when the notice is not the caller's to put aside
 var postponeNoticeScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'state')
 if st == 'sending' then
-  if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[2] then return 0 end
+  if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[2] and
+     (tonumber(redis.call('HGET', KEYS[1], 'lease_until')) or 0) > tonumber(ARGV[5]) then return 0 end
 elseif st ~= 'queued' then
   return 0
 end
@@ -391,9 +393,11 @@ return 1
 `)
 
 // PostponeNotice puts a notice aside until until: after a failed try by worker (why
-// says what failed), or, why empty, for quiet hours. It answers whether it did.
+// says what failed), or, why empty, for quiet hours. It answers whether it did: not
+// when another worker holds it, or it is past sending.
 func (s *Store) PostponeNotice(ctx context.Context, id, worker string, until time.Time, why string) (bool, error) {
-	n, err := postponeNoticeScript.Run(ctx, s.rdb, []string{s.noticeKey(id), s.noticesLaterKey()}, id, worker, until.UnixMilli(), why).Int()
+	n, err := postponeNoticeScript.Run(ctx, s.rdb, []string{s.noticeKey(id), s.noticesLaterKey()}, id, worker, until.UnixMilli(), why,
+		s.now().UnixMilli()).Int()
 	if err != nil {
 		return false, unavailable(err)
 	}

@@ -46,10 +46,14 @@ func TestAdminPageInChromium(t *testing.T) {
 		rowButton("op1", 1),
 		until(accountState("op1")+`.textContent === "正常"`),
 		until(`document.querySelector("#trail tbody tr").textContent.includes("启用账号")`))
-	var status string
-	run(t, ctx, "trail status", chromedp.Text("#trail-status", &status, chromedp.ByID))
+	var status, trail string
+	run(t, ctx, "trail status", chromedp.Text("#trail-status", &status, chromedp.ByID), chromedp.Text("#trail", &trail, chromedp.ByID))
 	if !strings.Contains(status, "哈希链校验完整") {
 		t.Errorf("trail status: %q", status)
+	}
+	// Roles and bodies are named, not given by code (role=handler body=county-a).
+	if !strings.Contains(trail, "角色：承办单位 单位：甲县纪委监委") || strings.Contains(trail, "role=") {
+		t.Errorf("the trail names roles and bodies by code:\n%s", trail)
 	}
 	screenshot(t, ctx, "console-admin-trail.png")
 

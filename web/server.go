@@ -104,6 +104,7 @@ type Server struct {
 	live         LiveSource
 	wechat       wechatChannel
 	evidence     EvidenceKeeper
+	outbox       *Outbox // sends notices to reporters (outbox.go); nil: receipts answer 503
 }
 
 // New builds the server, with metrics of its own.
@@ -129,6 +130,7 @@ func (s *Server) routes() {
 	s.echo.GET("/readyz", s.readyz)
 	s.echo.POST("/api/v1/webhooks/sms", s.smsWebhook)
 	s.echo.POST("/api/v1/webhooks/sms/twilio", s.twilioWebhook)
+	s.echo.POST("/api/v1/webhooks/sms/status", s.smsStatus)
 	s.echo.POST("/api/v1/webhooks/hotline", s.hotlineWebhook)
 	s.echo.GET("/api/v1/webhooks/wechat", s.wechatVerify)
 	s.echo.POST("/api/v1/webhooks/wechat", s.wechatWebhook)

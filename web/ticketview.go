@@ -74,6 +74,9 @@ func (s *Server) staffTicket(c echo.Context) error {
 	if v["supplements"], err = s.supplements(c.Request().Context(), t, audit, role); err != nil {
 		return err
 	}
+	if v["dead_notices"], err = s.deadNotices(c.Request().Context(), t.ID); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, v)
 }
 

@@ -31,6 +31,8 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	trustedProxies := fs.String("trusted-proxies", os.Getenv("QINGFENG_TRUSTED_PROXIES"),
 		"comma-separated CIDRs of the proxies whose X-Forwarded-For is believed; none by default; env QINGFENG_TRUSTED_PROXIES")
 	metricsAddr := fs.String("metrics-addr", os.Getenv("QINGFENG_METRICS_ADDR"), "listen address of /metrics; empty serves none; env QINGFENG_METRICS_ADDR")
+	var of outboxFlags
+	of.register(fs)
 	var df durabilityFlags
 	df.register(fs)
 	var wf wechatFlags
@@ -131,6 +133,12 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		WithEvidence(intake.NewEvidence(tickets, blobs, evidenceLimits))
 	srv := &http.Server{Addr: *addr, Handler: site.Handler(),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	box, err := of.outbox(store, scanner, log)
+	if err != nil {
+		return err
+	}
+	site.WithOutbox(box)
+	waitOutbox := of.start(ctx, box, log)
 
 	servers := []*http.Server{srv}
 	if *metricsAddr != "" {
@@ -160,6 +168,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 			return fmt.Errorf("shutdown: %w", err)
 		}
 	}
+	waitOutbox() // a notice being sent is finished and recorded first
 	return nil
 }
 
