@@ -202,6 +202,11 @@ func TestHandoffOverSMS(t *testing.T) {
 	if code, body := h.do(t, h.logins[taker], "GET", "/staff/api/handoffs/"+q.ID, nil); code != http.StatusConflict || !strings.Contains(body, "handoff_gone") {
 		t.Errorf("a handed-back conversation still opens: %d %s", code, body)
 	}
+	// Asked again, the conversation is queued afresh.
+	h.sms(t, "转人工")
+	if again := h.event(t, "opened"); again.ID == q.ID {
+		t.Errorf("asked again, the conversation is queued under its old handoff")
+	}
 }
 
 // Staff file the report from the conversation: the ticket's text is the conversation,
