@@ -199,6 +199,9 @@ func TestHandoffOverSMS(t *testing.T) {
 	if after := h.sessionVersion(t); after == before {
 		t.Errorf("after the hand-back the dialogue did not run")
 	}
+	if code, body := h.do(t, h.logins[taker], "GET", "/staff/api/handoffs", nil); code != http.StatusOK || strings.Contains(body, `"id"`) {
+		t.Errorf("after the hand-back the conversation is queued again: %d %s", code, body)
+	}
 	if code, body := h.do(t, h.logins[taker], "GET", "/staff/api/handoffs/"+q.ID, nil); code != http.StatusConflict || !strings.Contains(body, "handoff_gone") {
 		t.Errorf("a handed-back conversation still opens: %d %s", code, body)
 	}
