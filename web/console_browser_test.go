@@ -143,18 +143,27 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Fatalf("after the browser's moves the ticket is %+v (%v)", got, err)
 	}
 
+	// One report nobody has routed yet.
+	if _, err := e.intake.Submit(context.Background(), intake.Report{Channel: "web", SenderID: "browser-2", Anonymous: true,
+		Text: "乡政府民政办工作人员上班时间在办公室打牌，群众去办事找不到人。"}); err != nil {
+		t.Fatal(err)
+	}
 	downloads := t.TempDir()
-	var total string
+	var total, byBody string
 	run(t, ctx, "figures",
 		chromedp.Navigate(e.srv.URL+"/staff/figures"),
 		until(`document.querySelectorAll(".chart svg").length >= 5`),
 		chromedp.Text(".rate strong", &total, chromedp.ByQuery),
+		chromedp.Evaluate(`[...document.querySelectorAll(".chart")].find(f => f.querySelector("figcaption").textContent === "按办理单位").textContent`, &byBody),
 		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads),
 		chromedp.Click("#export", chromedp.ByID),
 	)
 	screenshot(t, ctx, "console-figures.png")
 	if total == "0" {
 		t.Errorf("the figures page counts no tickets")
+	}
+	if !strings.Contains(byBody, "尚未分办") || strings.Contains(byBody, "未知") {
+		t.Errorf("the chart by body names the unrouted ticket's body: %q", byBody)
 	}
 	book := waitForDownload(t, downloads)
 	rows, err := book.GetRows("工单清单")

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -17,6 +18,13 @@ import (
 // of staff may see. The events say whose tickets they are, so forwarding one costs no
 // Redis call, however many screens are open.
 func (s *Server) staffLive(c echo.Context) error {
+	// Subscribed before the upgrade: once the page's socket is open, no change is missed.
+	ctx := c.Request().Context()
+	sub := s.live.Live(ctx)
+	defer sub.Close()
+	if _, err := sub.Receive(ctx); err != nil {
+		return unavailable(fmt.Errorf("live subscription: %w", err))
+	}
 	ws, err := upgrader.Upgrade(c.Response(), c.Request(), nil)
 	if err != nil {
 		return nil // the upgrader has answered
@@ -24,9 +32,6 @@ func (s *Server) staffLive(c echo.Context) error {
 	s.chats.add(ws)
 	defer s.chats.remove(ws)
 	defer ws.Close()
-	ctx := c.Request().Context()
-	sub := s.live.Live(ctx)
-	defer sub.Close()
 	acct := account(c)
 	r, err := s.reachOf(ctx, acct)
 	if err != nil {

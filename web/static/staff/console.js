@@ -107,8 +107,9 @@ const QF = (() => {
     return state;
   }
 
-  // live calls onEvent with each change the server announces; it reconnects by itself,
-  // and after a reconnection says {event: 'reconnected'}, as changes may have been missed.
+  // live calls onEvent with each change the server announces; it reconnects by itself.
+  // The server listens before the socket opens, so from then on nothing is missed; what
+  // changed before is announced as {event: 'connected'}, or 'reconnected' after a break.
   function live(onEvent) {
     let opened = false;
     const connect = () => {
@@ -120,7 +121,7 @@ const QF = (() => {
       };
       ws.onopen = () => {
         document.body.setAttribute('data-live', 'on');
-        if (opened) onEvent({ event: 'reconnected' });
+        onEvent({ event: opened ? 'reconnected' : 'connected' });
         opened = true;
       };
       ws.onclose = () => { document.body.setAttribute('data-live', 'off'); setTimeout(connect, 3000); };

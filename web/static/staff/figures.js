@@ -18,6 +18,8 @@
   if (params.get('from')) form.elements.from.value = params.get('from');
   if (params.get('to')) form.elements.to.value = params.get('to');
 
+  // The figures count a ticket not yet routed under body 未知 (intake/tally.go).
+  const unrouted = b => b && b !== '未知' ? QF.bodyName(b) : '尚未分办';
   // A rate over nothing is shown as a dash, not as 0 %.
   const pct = (x, of) => of ? (x * 100).toFixed(1) + '%' : '—';
 
@@ -58,7 +60,7 @@
         ['满意率', pct(f.Satisfaction, f.FollowedUp)]].map(([k, v]) =>
         el('div', { class: 'rate card' }, el('span', { class: 'muted' }, k), el('strong', {}, String(v)))));
     clear(document.getElementById('charts')).append(
-      chart('按类别', f.ByCategory, QF.categoryName), chart('按办理单位', f.ByBody, b => b ? QF.bodyName(b) : '尚未分办'),
+      chart('按类别', f.ByCategory, QF.categoryName), chart('按办理单位', f.ByBody, unrouted),
       chart('按被反映人级别', f.ByRank, QF.rankName), chart('按渠道', f.ByChannel, QF.channelName), chart('按办理方式', f.ByMode, QF.modeName),
       chart('问责人次（按措施）', f.ByMeasure, k => k));
     const bodies = clear(document.getElementById('bodies'));

@@ -99,7 +99,7 @@
       return;
     }
     if (!q && !status && data.field === 'status') status = data.value;
-    if (!q) history.replaceState(null, '', '?' + query());
+    if (!q) history.replaceState(null, '', location.pathname + (query().size ? '?' + query() : '')); // a reload keeps the tab
     syncTabs(data.counts);
     syncRows(data.tickets);
     summary.textContent = q ? `检索“${q}”：${data.tickets.length} 件` : `${data.tickets.length} 件（按紧急程度和期限排序）`;

@@ -95,11 +95,14 @@
       }
       if (body.measures) body.held = true; // measures are taken only against someone held to account
       form.dataset.state = 'sending'; // the change it makes is not one to warn this form of
+      const from = shown.status;
       try {
         await api('POST', '/tickets/' + encodeURIComponent(shown.id) + '/moves', body);
       } catch (e) {
         delete form.dataset.state;
         error.textContent = e.message; // the server's words for staff, as sent
+        // A change that arrived while this was on its way may have made it impossible.
+        if (!actionsOf(shown).includes(action)) impossible(form, from, shown.status);
         if (e.status === 409) refresh();
         return;
       }
@@ -122,6 +125,8 @@
   // impossible marks a form whose move the ticket's new status no longer allows; what the
   // user typed stays, to copy, until they close it.
   function impossible(form, from, to) {
+    from = form.dataset.from || from; // the status the form was made for
+    form.dataset.from = from;
     form.classList.toggle('untouched', !touched(form)); // shows only what it says of itself
     form.dataset.state = 'impossible';
     form.classList.add('impossible');
@@ -132,11 +137,13 @@
       form.querySelector('h3').after(why);
       form.append(el('button', { type: 'button', class: 'close', onclick: () => drop(form) }, '关闭此表单'));
     }
-    why.textContent = `此操作已无法进行：工单状态已由“${QF.statusName(from)}”变为“${QF.statusName(to)}”。您填写的内容仍保留在此，可复制后关闭。`;
+    why.textContent = '此操作已无法进行' + (from === to ? '' : `：工单状态已由“${QF.statusName(from)}”变为“${QF.statusName(to)}”`) +
+      '。您填写的内容仍保留在此，可复制后关闭。';
   }
 
   function possible(form) {
     delete form.dataset.state;
+    delete form.dataset.from;
     form.classList.remove('impossible', 'untouched');
     form.querySelector('button[type=submit]').disabled = false;
     form.querySelector('.why')?.remove();
@@ -404,6 +411,6 @@
     return inFlight;
   }
 
-  QF.live(ev => { if (ev.ticket === id || ev.event === 'reconnected') refresh(); });
+  QF.live(ev => { if (ev.ticket === id || ev.event === 'connected' || ev.event === 'reconnected') refresh(); });
   refresh();
 })();
