@@ -26,7 +26,7 @@ func browse(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(cancel)
-	ctx, cancel = context.WithTimeout(ctx, 120*time.Second)
+	ctx, cancel = context.WithTimeout(ctx, 180*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
@@ -42,7 +42,7 @@ func run(t *testing.T, ctx context.Context, step string, actions ...chromedp.Act
 }
 
 func until(js string) chromedp.Action {
-	return chromedp.Poll(js, nil, chromedp.WithPollingTimeout(20*time.Second))
+	return chromedp.Poll(js, nil, chromedp.WithPollingTimeout(30*time.Second))
 }
 
 func screenshot(t *testing.T, ctx context.Context, name string) {

@@ -19,7 +19,7 @@ type ticketPage struct {
 	Reason    string // the reject form's reason
 	Banners   int    // elements that announce others' changes
 	Lines     []string
-	Notices   string // the pop-up notices
+	Notices   string // every pop-up notice since the page opened, also those gone again
 	Category  string
 	LastAudit string
 	Why       string // what the reject form says of itself
@@ -37,7 +37,7 @@ const readTicketPage = `(() => {
     Reason: reject ? reject.elements.reason.value : "",
     Banners: [...document.querySelectorAll("#changed, .banner")].filter(b => !b.hidden).length,
     Lines: banner.hidden ? [] : [...banner.querySelectorAll("li")].map(l => l.textContent),
-    Notices: document.getElementById("notice").textContent,
+    Notices: window.notices.join("|"),
     Category: document.getElementById("category").textContent,
     LastAudit: rows.length ? rows[rows.length - 1].textContent : "",
     Why: reject && reject.querySelector(".why") ? reject.querySelector(".why").textContent : "",
@@ -79,6 +79,8 @@ func TestTicketPageKeepsTypingThroughLiveChangesInChromium(t *testing.T) {
 		chromedp.Navigate(e.srv.URL+"/staff/ticket?id="+id),
 		chromedp.WaitVisible(note, chromedp.ByQuery),
 		until(`document.body.dataset.live === "on"`),
+		chromedp.Evaluate(`window.notices = []; new MutationObserver(ms => ms.forEach(m => m.addedNodes.forEach(n => notices.push(n.textContent))))
+			.observe(document.getElementById("notice"), {childList: true})`, nil),
 		chromedp.SendKeys(note, typed, chromedp.ByQuery),
 		chromedp.Evaluate(readTicketPage, &page))
 	if page.Note != typed || !page.Focused || page.Reason != "" {
