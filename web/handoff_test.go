@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -287,5 +288,65 @@ func TestHandoffCitizenLeavesTheQueue(t *testing.T) {
 	h.sms(t, "重新开始")
 	if v := h.view(t, "intake1", id); !said(v, saidByCitizen, "重新开始") || h.sessionVersion(t) != before {
 		t.Errorf("重新开始 while a person has it: lines %+v", v.Lines)
+	}
+}
+
+// Over WeChat: while a person has the conversation the citizen's messages reach them
+// (the platform is answered "success", the dialogue does not run), and what staff say
+// goes out at once through the customer-service API to the citizen's openid.
+func TestHandoffOverWechat(t *testing.T) {
+	e, d, api := newWechatEnv(t, 0, func(*Config) {})
+	ctx := context.Background()
+	openid := "oQF0testHandoffOpenID0000001"
+	post := func(id, text string) string {
+		t.Helper()
+		code, body, _ := e.wechat(t, http.MethodPost, wxQuery(time.Now().Unix(), "n"+id), wxText(openid, id, text))
+		if code != http.StatusOK {
+			t.Fatalf("%q: %d %s", text, code, body)
+		}
+		return body
+	}
+	sentToCitizen := func(want string) {
+		t.Helper()
+		select {
+		case m := <-api.sent:
+			if m.ToUser != openid || !strings.Contains(m.Text.Content, want) {
+				t.Errorf("sent %+v, want %q to the citizen", m, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("nothing sent through the API; want %q", want)
+		}
+	}
+	if r := parseReply(t, post("1", "转人工")); !strings.Contains(r.Content, "转接人工") {
+		t.Fatalf("转人工 answered %q", r.Content)
+	}
+	conv := e.site.tickets.LookupHash("wechat-session", openid)
+	id, err := e.site.handoffOf(ctx, "wechat", conv)
+	if err != nil || id == "" {
+		t.Fatalf("no handoff: %q, %v", id, err)
+	}
+	h := &handoff{ID: id, Channel: "wechat", conv: conv}
+	if err := e.site.takeHandoff(ctx, id, "intake1"); err != nil {
+		t.Fatal(err)
+	}
+	e.site.staffSays(ctx, h, "intake1", "您好，请讲。")
+	sentToCitizen("您好，请讲。")
+
+	steps := d.steps.Load()
+	if body := post("2", "他又要了两千元"); body != "success" {
+		t.Errorf("while a person has it the platform got %q", body)
+	}
+	if d.steps.Load() != steps {
+		t.Errorf("the dialogue ran while staff had the conversation")
+	}
+	lines, err := e.site.handoffLines(ctx, id, 0)
+	if err != nil || !slices.ContainsFunc(lines, func(l handoffLine) bool { return l.From == saidByCitizen && l.Text == "他又要了两千元" }) {
+		t.Errorf("the citizen's message did not reach staff: %+v, %v", lines, err)
+	}
+	if err := e.site.closeHandoff(ctx, h, "intake1"); err != nil {
+		t.Fatal(err)
+	}
+	if r := parseReply(t, post("3", "县住建局副局长王某公车私用")); d.steps.Load() != steps+1 || r.Content == "" {
+		t.Errorf("after the hand-back the dialogue did not answer: %q", r.Content)
 	}
 }
