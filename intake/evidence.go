@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"image"
 	"io"
 	"path"
 	"slices"
@@ -31,17 +30,18 @@ import (
 // a channel that already knows the ticket (the chat after filing, WeChat) calls Attach
 // with the ticket's id and whatever reader the file arrives on.
 type Evidence struct {
-	in      *Intake
-	blobs   BlobStore
-	limits  EvidenceLimits
-	decodes chan struct{} // image decodes at a time: each holds the picture's pixels
+	in     *Intake
+	blobs  BlobStore
+	limits EvidenceLimits
+	pixels *pixelBudget // pixels decoded at once: each picture is held until its thumbnail is made
 }
 
 // EvidenceLimits are the explicit limits of evidence (README).
 type EvidenceLimits struct {
 	MaxBytes  int64 // QINGFENG_MAX_FILE_BYTES: one file, as sent
 	MaxFiles  int   // QINGFENG_MAX_FILES: files on one ticket
-	MaxPixels int64 // an image's width × height, which bounds the memory its decoding takes
+	MaxPixels int64 // an image's width × height, which bounds the memory its decoding takes;
+	// this instance decodes at most that many pixels at once
 }
 
 // DefaultEvidenceLimits: 20 MiB a file, 9 a ticket, 50 megapixels (a phone's largest
@@ -52,7 +52,7 @@ func DefaultEvidenceLimits() EvidenceLimits {
 
 // NewEvidence keeps evidence for the tickets of in, in blobs, sealed with in's keyring.
 func NewEvidence(in *Intake, blobs BlobStore, limits EvidenceLimits) *Evidence {
-	return &Evidence{in: in, blobs: blobs, limits: limits, decodes: make(chan struct{}, 1)}
+	return &Evidence{in: in, blobs: blobs, limits: limits, pixels: newPixelBudget(limits.MaxPixels)}
 }
 
 // Limits are the limits in force.
@@ -165,21 +165,15 @@ func (e *Evidence) attach(ctx context.Context, t *Ticket, up Upload) (*Attachmen
 	}
 	rec.Type, rec.Kind, rec.Name = ft.MIME, ft.Kind, cleanName(up.Name, ft, rec.ID)
 
-	var picture image.Image
-	if ft.Kind == "image" {
-		select {
-		case e.decodes <- struct{}{}:
-			defer func() { <-e.decodes }()
-		case <-ctx.Done():
-			return nil, unavailable(ctx.Err())
-		}
-	}
+	var picture decoded
+	defer func() { e.pixels.release(picture.pixels) }()
 	if err := e.store(ctx, t.ID, rec, ft, in, src, &picture); err != nil {
 		return nil, err
 	}
-	if picture != nil {
-		thumb, err := thumbnail(picture, rec.Orientation)
-		picture = nil // the pixels go as soon as the thumbnail is made
+	if picture.img != nil {
+		thumb, err := thumbnail(picture.img, rec.Orientation)
+		e.pixels.release(picture.pixels) // the pixels go as soon as the thumbnail is made
+		picture = decoded{}
 		if err == nil {
 			err = e.storeThumb(ctx, t.ID, rec, thumb)
 		}
@@ -198,7 +192,7 @@ func (e *Evidence) attach(ctx context.Context, t *Ticket, up Upload) (*Attachmen
 
 // store streams the file through stripping, inspection and sealing into its blob, and
 // commits the blob only if all of them succeeded.
-func (e *Evidence) store(ctx context.Context, id string, rec *evidenceRecord, ft FileType, in *bufio.Reader, src *sourceReader, picture *image.Image) error {
+func (e *Evidence) store(ctx context.Context, id string, rec *evidenceRecord, ft FileType, in *bufio.Reader, src *sourceReader, picture *decoded) error {
 	aead, err := chunkAEAD(rec.Alg, rec.Key, id, rec.ID, partFile)
 	if err != nil {
 		return err
@@ -218,7 +212,10 @@ func (e *Evidence) store(ctx context.Context, id string, rec *evidenceRecord, ft
 	var check *inspector
 	switch ft.Kind {
 	case "image":
-		check = inspect(func(r io.Reader) (err error) { *picture, err = decodeImage(r, ft, e.limits.MaxPixels); return err })
+		check = inspect(func(r io.Reader) (err error) {
+			*picture, err = e.decodeImage(ctx, r, ft)
+			return err
+		})
 	case "document":
 		check = inspect(scanPDF)
 	}
@@ -245,7 +242,6 @@ func (e *Evidence) store(ctx context.Context, id string, rec *evidenceRecord, ft
 	}
 	if err != nil {
 		_ = blob.Abort()
-		*picture = nil
 		return err
 	}
 	if err := blob.Commit(); err != nil {

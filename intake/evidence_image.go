@@ -3,12 +3,14 @@ package intake
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
 	"io"
+	"sync"
 
 	"golang.org/x/image/draw"
 	"golang.org/x/image/webp"
@@ -29,25 +31,79 @@ var imageCodecs = map[string]imageCodec{
 // enough for a colour profile before them.
 const imageHeadLen = 1 << 20
 
+// decoded is a picture decoded, and the pixels it holds of the budget.
+type decoded struct {
+	img    image.Image
+	pixels int64
+}
+
 // decodeImage decodes the image of type ft that r streams, after checking from its
-// header that it has at most maxPixels, so decoding never takes more memory than that
-// allows. One that does not decode is refused.
-func decodeImage(r io.Reader, ft FileType, maxPixels int64) (image.Image, error) {
+// header that it has at most MaxPixels and taking that many from the instance's budget,
+// so decoding never takes more memory than the limit allows. One that does not decode
+// is refused. The caller gives the pixels back.
+func (e *Evidence) decodeImage(ctx context.Context, r io.Reader, ft FileType) (decoded, error) {
 	codec := imageCodecs[ft.MIME]
 	br := bufio.NewReaderSize(r, imageHeadLen)
 	head, _ := br.Peek(imageHeadLen)
 	cfg, err := codec.config(bytes.NewReader(head))
 	if err != nil {
-		return nil, &EvidenceRefusal{Reason: RefuseBadImage, Detail: "header: " + err.Error()}
+		return decoded{}, &EvidenceRefusal{Reason: RefuseBadImage, Detail: "header: " + err.Error()}
 	}
-	if px := int64(cfg.Width) * int64(cfg.Height); px > maxPixels || cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, &EvidenceRefusal{Reason: RefuseImageSize, Detail: fmt.Sprintf("%d×%d pixels", cfg.Width, cfg.Height), Limit: maxPixels}
+	px := int64(cfg.Width) * int64(cfg.Height)
+	if px > e.limits.MaxPixels || cfg.Width <= 0 || cfg.Height <= 0 {
+		return decoded{}, &EvidenceRefusal{Reason: RefuseImageSize, Detail: fmt.Sprintf("%d×%d pixels", cfg.Width, cfg.Height), Limit: e.limits.MaxPixels}
+	}
+	if err := e.pixels.acquire(ctx, px); err != nil {
+		return decoded{}, err
 	}
 	img, err := codec.decode(br)
 	if err != nil {
-		return nil, &EvidenceRefusal{Reason: RefuseBadImage, Detail: err.Error()}
+		e.pixels.release(px)
+		return decoded{}, &EvidenceRefusal{Reason: RefuseBadImage, Detail: err.Error()}
 	}
-	return img, nil
+	return decoded{img, px}, nil
+}
+
+// pixelBudget bounds the pixels being decoded at once on this instance: a decoded
+// picture is held until its thumbnail is made, and an upload can take minutes.
+type pixelBudget struct {
+	mu    sync.Mutex
+	free  int64
+	freed chan struct{} // closed, and replaced, whenever pixels are given back
+}
+
+func newPixelBudget(n int64) *pixelBudget {
+	return &pixelBudget{free: n, freed: make(chan struct{})}
+}
+
+// acquire waits until n pixels are free (n is at most the whole budget).
+func (b *pixelBudget) acquire(ctx context.Context, n int64) error {
+	for {
+		b.mu.Lock()
+		if n <= b.free {
+			b.free -= n
+			b.mu.Unlock()
+			return nil
+		}
+		freed := b.freed
+		b.mu.Unlock()
+		select {
+		case <-freed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (b *pixelBudget) release(n int64) {
+	if n == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.free += n
+	close(b.freed)
+	b.freed = make(chan struct{})
+	b.mu.Unlock()
 }
 
 // thumbSide is the longest side of a thumbnail, in pixels.

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/image/webp"
 
@@ -709,5 +710,45 @@ func TestUntilEndstream(t *testing.T) {
 				t.Errorf("%q read %d at a time: data %q, left %q", data, size, got, rest)
 			}
 		}
+	}
+}
+
+// An image over the pixel limit is refused from its header, before it is decoded; the
+// pixels being decoded at once never exceed the limit, and a wait for them ends with
+// the request.
+func TestEvidencePixelLimit(t *testing.T) {
+	c := connect(t, openRealRedis(t))
+	limits := DefaultEvidenceLimits()
+	limits.MaxPixels = 64 * 47
+	k := newEvidenceKit(t, c, limits)
+	tk := k.ticket(t, "web:pixels")
+	// Were the limit not checked, this upload would wait for pixels that never come.
+	wait, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	_, err := k.ev.AttachByCode(wait, tk.ID, testCode, Upload{Name: "p.jpg", Body: bytes.NewReader(evidencetest.JPEGWithSecrets(t, 64, 48))})
+	if Refusal(err) == nil || Refusal(err).Reason != RefuseImageSize {
+		t.Errorf("64×48 over a limit of 64×47: %v", err)
+	}
+	if _, err := k.upload(t, tk, "p.jpg", evidencetest.JPEGWithSecrets(t, 64, 47)); err != nil {
+		t.Errorf("at the limit: %v", err)
+	}
+	if k.ev.pixels.free != limits.MaxPixels {
+		t.Errorf("%d pixels free after the uploads, want all %d back", k.ev.pixels.free, limits.MaxPixels)
+	}
+
+	b := newPixelBudget(100)
+	if err := b.acquire(context.Background(), 70); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := b.acquire(ctx, 40); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("70 of 100 held, 40 more: %v, want to wait", err)
+	}
+	done := make(chan error)
+	go func() { done <- b.acquire(context.Background(), 40) }()
+	b.release(70)
+	if err := <-done; err != nil {
+		t.Errorf("after the release: %v", err)
 	}
 }
