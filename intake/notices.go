@@ -508,11 +508,7 @@ func (s *Store) SettleNotice(ctx context.Context, id string, out Outcome) (recor
 		return false, errorf(CodeInvalid, "a notice cannot become %q", out.State)
 	}
 	for attempt := 0; ; attempt++ {
-		n, err := s.Notice(ctx, id)
-		if err != nil {
-			return false, err
-		}
-		t, err := s.Get(ctx, n.Ticket)
+		n, t, err := s.noticeAndTicket(ctx, id)
 		if err != nil {
 			return false, err
 		}
@@ -531,6 +527,33 @@ func (s *Store) SettleNotice(ctx context.Context, id string, out Outcome) (recor
 		}
 		return res == 1, nil
 	}
+}
+
+// noticeAndTicket reads what settling a notice needs: of the notice, its ticket, state,
+// limit and day; of the ticket, its version, status, history head and who sees it (for
+// the live message), not the sealed text, which a send has no need to open.
+func (s *Store) noticeAndTicket(ctx context.Context, id string) (*Notice, *Ticket, error) {
+	nv, err := s.rdb.HMGet(ctx, s.noticeKey(id), "ticket", "state", "limit", "day").Result()
+	if err != nil {
+		return nil, nil, unavailable(err)
+	}
+	str := func(v []any, i int) string { x, _ := v[i].(string); return x }
+	n := &Notice{ID: id, Ticket: str(nv, 0), State: NoticeState(str(nv, 1)), Limit: str(nv, 2), day: str(nv, 3)}
+	if n.Ticket == "" {
+		return nil, nil, errorf(CodeNotFound, "no notice %s", id)
+	}
+	tv, err := s.rdb.HMGet(ctx, s.key("t", n.Ticket), "version", "status", "audit_head", "audit_seq", "body", "operator").Result()
+	if err != nil {
+		return nil, nil, unavailable(err)
+	}
+	t := &Ticket{ID: n.Ticket, Status: Status(str(tv, 1)), AuditHead: str(tv, 2), Body: str(tv, 4), Operator: str(tv, 5)}
+	if t.Version, err = strconv.ParseInt(str(tv, 0), 10, 64); err != nil {
+		return nil, nil, errorf(CodeNotFound, "no ticket %s", n.Ticket)
+	}
+	if t.AuditSeq, err = strconv.ParseInt(str(tv, 3), 10, 64); err != nil {
+		return nil, nil, fmt.Errorf("ticket %s: audit_seq: %w", n.Ticket, err)
+	}
+	return n, t, nil
 }
 
 func (s *Store) settle(ctx context.Context, t *Ticket, n *Notice, follows string, out Outcome) (int64, error) {

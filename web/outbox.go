@@ -43,8 +43,8 @@ type OutboxConfig struct {
 	Now         func() time.Time
 }
 
-// DefaultOutboxConfig: 8 tries from 30 s apart up to an hour apart (about four hours in
-// all), quiet hours 22:00–08:00.
+// DefaultOutboxConfig: 8 tries, 30 s apart at first and twice as far each time (the
+// last about an hour after the first), quiet hours 22:00–08:00.
 func DefaultOutboxConfig() OutboxConfig {
 	q, _ := ParseQuietHours(DefaultQuietHours)
 	return OutboxConfig{Name: workerName(), Tries: 8, Backoff: 30 * time.Second, MaxBackoff: time.Hour, Quiet: q,
@@ -92,6 +92,14 @@ func NewOutbox(store NoticeStore, sms NoticeSender, due func(*intake.Notice) tim
 		o.senders[intake.NoticeSMS] = sms
 	}
 	return o
+}
+
+// SMSSender names the SMS sender, "" when none is configured.
+func (o *Outbox) SMSSender() string {
+	if s := o.senders[intake.NoticeSMS]; s != nil {
+		return s.Name()
+	}
+	return ""
 }
 
 // WithOutbox sends WeChat notices through this server's customer-service sender, takes

@@ -44,6 +44,7 @@ func runLoadTest(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	duration := fs.Duration("duration", 10*time.Second, "how long the chats talk")
 	crypto := fs.String("crypto", "aes", "the child server's QINGFENG_CRYPTO: aes or sm")
 	durability := fs.String("durability", "none", "the child server's QINGFENG_DURABILITY: none, aof (the Redis needs 7.2+ and appendonly yes) or replica (it needs a replica)")
+	outbox := fs.String("outbox", "on", "on: the child server sends the notices of the tickets filed (each is accepted) to a loopback gateway; off: QINGFENG_OUTBOX=off")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -51,8 +52,14 @@ func runLoadTest(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	ns := "loadtest-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	secret := randomHex(16)
 	defer cleanNamespace(*redisURL, ns)
-	srv, addr, err := startChildServer(ctx, *redisURL, ns, "QINGFENG_WEBHOOK_SECRET="+secret, "QINGFENG_SECRET_KEY="+randomKey(),
-		"QINGFENG_DURABILITY="+*durability, "QINGFENG_CRYPTO="+*crypto)
+	key := randomKey()
+	notices, noticeEnv, err := startLoadNotices(*outbox, *redisURL, ns, key)
+	if err != nil {
+		return err
+	}
+	defer notices.close()
+	srv, addr, err := startChildServer(ctx, *redisURL, ns, append(noticeEnv, "QINGFENG_WEBHOOK_SECRET="+secret, "QINGFENG_SECRET_KEY="+key,
+		"QINGFENG_DURABILITY="+*durability, "QINGFENG_CRYPTO="+*crypto)...)
 	if err != nil {
 		return err
 	}
@@ -82,13 +89,11 @@ func runLoadTest(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	}
 
 	// 2. Webhook intake: signed hotline hangups, each a new ticket.
-	lat, took := hammer(*webhooks, *workers, func(i int) error {
-		body, _ := json.Marshal(web.CallEvent{CallID: fmt.Sprintf("load-%d", i), Event: "hangup", Caller: fmt.Sprintf("139%08d", i),
-			Transcript: complaints[i%len(complaints)]})
-		return postSigned("http://"+addr+"/api/v1/webhooks/hotline", secret, body)
-	})
-	fmt.Fprintf(stdout, "webhook intake: %d tickets in %v: %.0f tickets/s, p50 %v, p99 %v, %d failed\n",
-		len(lat), took.Round(time.Millisecond), float64(len(lat))/took.Seconds(), pct(lat, 50), pct(lat, 99), *webhooks-len(lat))
+	notices.begin(srv.Process.Pid)
+	lat, took := hammer(*webhooks, *workers, func(i int) error { return notices.hangup(addr, secret, i) })
+	fmt.Fprintf(stdout, "webhook intake: %d tickets in %v: %.0f tickets/s, p50 %v, p99 %v, %d failed (outbox %s)\n",
+		len(lat), took.Round(time.Millisecond), float64(len(lat))/took.Seconds(), pct(lat, 50), pct(lat, 99), *webhooks-len(lat), *outbox)
+	notices.report(stdout, 30*time.Second)
 
 	// 3. Bot replies: many chats talking at a steady total rate.
 	replyLat, sent := talk(addr, *chats, *rate, *duration)
@@ -137,7 +142,7 @@ func hammer(n, workers int, do func(int) error) ([]time.Duration, time.Duration)
 
 var loadClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 10 * time.Second}
 
-func postSigned(url, secret string, body []byte) error {
+func postSigned(url, secret string, body []byte, into any) error {
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	req.Header.Set("X-Qingfeng-Timestamp", ts)
@@ -146,12 +151,12 @@ func postSigned(url, secret string, body []byte) error {
 	if err != nil {
 		return err
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, resp.Body)
 		return fmt.Errorf("status %d", resp.StatusCode)
 	}
-	return nil
+	return json.NewDecoder(resp.Body).Decode(into)
 }
 
 // talk runs chats that each send the next line of a report when their turn comes, and

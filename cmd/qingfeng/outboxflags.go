@@ -91,6 +91,7 @@ func (o *outboxFlags) start(ctx context.Context, box *web.Outbox, log *slog.Logg
 		log.Info("this instance sends no notices (QINGFENG_OUTBOX=off)")
 		return func() {}
 	}
+	log.Info("sending notices to reporters", "sms", box.SMSSender(), "quiet_hours", o.quiet, "tries", o.tries)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
