@@ -109,13 +109,15 @@ func TestChatRefusesBadMessagesAndFlooding(t *testing.T) {
 	if !limited {
 		t.Error("a flood of messages was never limited")
 	}
-	// A message over the size limit closes the connection.
+	// A message over the size limit closes the chat saying why: 1009, message too big.
 	ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"message","text":"`+strings.Repeat("a", maxChatMessage)+`"}`))
 	_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for {
-		if _, _, err := ws.ReadMessage(); err != nil {
-			break
-		}
+	var err error
+	for err == nil {
+		_, _, err = ws.ReadMessage()
+	}
+	if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+		t.Errorf("an oversize message ended the chat with %v, want close 1009 (message too big)", err)
 	}
 }
 

@@ -89,14 +89,16 @@ func (s *Server) handoffQueueKey() string { return s.key("handoff", "queue") }
 func handoffLineContext(id string) string { return "handoff:" + id }
 
 // openHandoffScript puts a conversation in the live queue, unless it is there already.
+// The open handoff's hash key is built here from ARGV[8] and its id; it carries the
+// namespace's hash tag, so it sits on the script's slot.
 //
 //	KEYS[1] conversation's handoff  KEYS[2] queue  KEYS[3] the new handoff's hash
 //	ARGV[1] new id  ARGV[2] channel  ARGV[3] conv  ARGV[4] now (ms)  ARGV[5] urgent ("1" or "")
-//	ARGV[6] sealed contact or ""  ARGV[7] ttl (ms)
+//	ARGV[6] sealed contact or ""  ARGV[7] ttl (ms)  ARGV[8] handoff hash prefix
 //	returns {1, id} when opened, {0, id} for the conversation's open handoff
 var openHandoffScript = redis.NewScript(`
 local open = redis.call('GET', KEYS[1])
-if open then return {0, open} end
+if open and redis.call('EXISTS', ARGV[8] .. open) == 1 then return {0, open} end
 redis.call('HSET', KEYS[3], 'channel', ARGV[2], 'conv', ARGV[3], 'state', 'waiting', 'asked', ARGV[4],
   'urgent', ARGV[5], 'contact', ARGV[6], 'seq', 0)
 redis.call('PEXPIRE', KEYS[3], ARGV[7])
@@ -195,7 +197,7 @@ func (s *Server) openHandoff(ctx context.Context, channel, conv, contact string,
 		}
 	}
 	res, err := openHandoffScript.Run(ctx, s.rdb, []string{s.handoffConvKey(channel, conv), s.handoffQueueKey(), s.handoffKey(id)},
-		id, channel, conv, s.cfg.Now().UnixMilli(), oneIf(urgent), sealedContact, s.cfg.SessionTTL.Milliseconds()).Slice()
+		id, channel, conv, s.cfg.Now().UnixMilli(), oneIf(urgent), sealedContact, s.cfg.SessionTTL.Milliseconds(), s.handoffKey("")).Slice()
 	if err != nil {
 		return "", unavailable(fmt.Errorf("open handoff: %w", err))
 	}

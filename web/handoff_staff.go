@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -72,7 +73,7 @@ func (s *Server) staffHandoff(c echo.Context) error {
 	}
 	var after int64
 	if v := c.QueryParam("after"); v != "" {
-		if _, err := fmt.Sscan(v, &after); err != nil || after < 0 {
+		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
 			return fail(http.StatusBadRequest, "bad_filter")
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -330,25 +331,90 @@ func TestNoSniffOnEveryAnswer(t *testing.T) {
 	}
 }
 
-// With Redis gone, webhooks answer 503 so the sender retries.
+// With the ticket store unreachable, a delivery that gets as far as intake answers 503
+// so the sender retries, claims no ticket, and its retry tries intake again. The web
+// layer's own Redis (replay and idempotency records, conversations) answers, so the
+// failure is intake's: a hook on the store's client shows the request reached it.
 func TestWebhooksAnswer503WhenRedisIsDown(t *testing.T) {
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
-	defer rdb.Close()
-	k := testkit.Build(t, testkit.Analyzer(t), rdb, "x")
-	tickets := k.Intake
+	live := testkit.New(t)
+	down := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
+	defer down.Close()
+	var tried storeAttempts
+	down.AddHook(&tried)
+	k := testkit.Build(t, live.Analyzer, down, live.NS)
 	cfg := DefaultConfig()
-	cfg.WebhookSecret, cfg.Keys = secret, k.Keys
-	srv := httptest.NewServer(New(tickets, bot.New(tickets, k.Analyzer, bot.NewRedisSessions(rdb, "x", time.Hour, k.Keys)), rdb,
+	cfg.Namespace, cfg.WebhookSecret, cfg.Keys = live.NS, secret, live.Keys
+	srv := httptest.NewServer(New(k.Intake, bot.New(k.Intake, live.Analyzer, bot.NewRedisSessions(live.Redis, live.NS, time.Hour, live.Keys)), live.Redis,
 		slog.New(slog.DiscardHandler), cfg).Handler())
 	defer srv.Close()
-	e := &env{srv: srv}
-	for _, p := range []struct {
-		path string
-		body any
-	}{{"/api/v1/webhooks/sms", SMSMessage{MessageID: "1", From: "1", Text: "局长受贿"}}, {"/api/v1/webhooks/hotline", CallEvent{CallID: "1", Event: "hangup", Transcript: "局长受贿"}}} {
-		if code, out := e.post(t, p.path, p.body, 0); code != http.StatusServiceUnavailable || out["error"] != "unavailable" {
-			t.Errorf("%s: %d %v", p.path, code, out)
+	e := &env{srv: srv, rdb: live.Redis, ns: live.NS}
+
+	// Up to the last message an SMS report is a conversation, kept in the web layer's
+	// Redis; its confirmation files the ticket.
+	for i, text := range []string{"县交警大队的民警拦车罚款不开票，一次要两百块，不给就扣车。", "上周五", "没有", "匿名"} {
+		if code, out := e.post(t, "/api/v1/webhooks/sms", SMSMessage{MessageID: fmt.Sprintf("m-%d", i), From: "13800138000", Text: text}, 0); code != http.StatusOK {
+			t.Fatalf("%q: %d %v", text, code, out)
 		}
+	}
+	for _, p := range []struct {
+		name, path string
+		body       any
+	}{
+		{"SMS confirmation", "/api/v1/webhooks/sms", SMSMessage{MessageID: "m-4", From: "13800138000", Text: "确认"}},
+		{"hotline hangup", "/api/v1/webhooks/hotline", CallEvent{CallID: "c-1", Event: "hangup", Transcript: "局长受贿"}},
+	} {
+		t.Run(p.name, func(t *testing.T) {
+			for attempt := 1; attempt <= 2; attempt++ { // the retry is not answered from a record of the failure
+				before := tried.n.Load()
+				code, out := e.post(t, p.path, p.body, 0)
+				if code != http.StatusServiceUnavailable || out["error"] != "unavailable" || out["ticket"] != nil || strings.Contains(fmt.Sprint(out), "QF-") {
+					t.Errorf("attempt %d: %d %v", attempt, code, out)
+				}
+				if tried.n.Load() == before {
+					t.Errorf("attempt %d never reached the ticket store", attempt)
+				}
+			}
+		})
+	}
+	if keys := e.namespaceDump(t, "t:*"); len(keys) > 0 {
+		t.Errorf("a ticket was kept: %v", keys)
+	}
+}
+
+// storeAttempts counts the commands sent to a store's client.
+type storeAttempts struct{ n atomic.Int64 }
+
+func (a *storeAttempts) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (a *storeAttempts) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { a.n.Add(1); return next(ctx, cmd) }
+}
+
+func (a *storeAttempts) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { a.n.Add(1); return next(ctx, cmds) }
+}
+
+// /readyz is the store's Redis answering: ready while it does, 503 once it has stopped.
+func TestReadyzFollowsRedis(t *testing.T) {
+	addr, _ := startOwnRedis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	e := newEnvOn(t, testkit.Build(t, testkit.Analyzer(t), rdb, "ready"), slog.New(slog.DiscardHandler), func(*Config) {})
+	ready := func() int {
+		resp, err := http.Get(e.srv.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := ready(); got != http.StatusOK {
+		t.Fatalf("with Redis up: %d", got)
+	}
+	stop := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+	_ = stop.ShutdownNoSave(context.Background()).Err() // answers by hanging up
+	stop.Close()
+	if got := ready(); got != http.StatusServiceUnavailable {
+		t.Errorf("with Redis stopped: %d", got)
 	}
 }
 

@@ -249,13 +249,18 @@ func TestStaffCSRFAndLoginThrottling(t *testing.T) {
 	if code, body := e.do(t, l, "POST", "/staff/api/tickets/"+e.tickets["a"].ID+"/moves", map[string]any{"action": "start"}); code != http.StatusForbidden || !strings.Contains(body, "csrf") {
 		t.Errorf("without the CSRF token: %d %s", code, body)
 	}
-	for i := 0; i < 5; i++ {
-		if got := e.login(t, "leader1", "wrong password"); got.cookie != "" {
-			t.Fatal("a wrong password logged in")
+	// Five wrong passwords are each refused as wrong; then even the right one is refused
+	// as throttled (429), not as wrong, so the user knows to wait.
+	try := func(password string) (int, string) {
+		return e.do(t, login{}, "POST", "/staff/api/login", map[string]string{"username": "leader1", "password": password})
+	}
+	for i := 1; i <= 5; i++ {
+		if code, body := try("wrong password"); code != http.StatusUnauthorized || !strings.Contains(body, `"error":"bad_login"`) {
+			t.Fatalf("wrong password %d: %d %s", i, code, body)
 		}
 	}
-	if got := e.login(t, "leader1", "correct horse leader1"); got.cookie != "" {
-		t.Error("the right password got through after 5 failures: no throttling")
+	if code, body := try("correct horse leader1"); code != http.StatusTooManyRequests || !strings.Contains(body, `"error":"login_throttled"`) {
+		t.Errorf("the right password after 5 failures: %d %s, want 429 login_throttled", code, body)
 	}
 }
 
