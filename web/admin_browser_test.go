@@ -1,6 +1,7 @@
 package web
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -47,13 +48,16 @@ func TestAdminPageInChromium(t *testing.T) {
 		until(accountState("op1")+`.textContent === "正常"`),
 		until(`document.querySelector("#trail tbody tr").textContent.includes("启用账号")`))
 	var status, trail string
-	run(t, ctx, "trail status", chromedp.Text("#trail-status", &status, chromedp.ByID), chromedp.Text("#trail", &trail, chromedp.ByID))
+	run(t, ctx, "trail status", chromedp.Text("#trail-status", &status, chromedp.ByID),
+		chromedp.Evaluate(`[...document.querySelectorAll("#trail tbody tr")].map(r => r.cells[5].textContent).join("\n")`, &trail))
 	if !strings.Contains(status, "哈希链校验完整") {
 		t.Errorf("trail status: %q", status)
 	}
-	// Roles and bodies are named, not given by code (role=handler body=county-a).
-	if !strings.Contains(trail, "角色：承办单位 单位：甲县纪委监委") || strings.Contains(trail, "role=") {
-		t.Errorf("the trail names roles and bodies by code:\n%s", trail)
+	// What each entry adds is in Chinese: roles and bodies are named, not given by code
+	// (role=handler body=county-a), and no English shows (sessions ended).
+	if !strings.Contains(trail, "角色：承办单位 单位：甲县纪委监委") || !strings.Contains(trail, "其登录已全部失效") ||
+		regexp.MustCompile(`[a-z]{3,}`).MatchString(trail) {
+		t.Errorf("the trail's details are not all in Chinese:\n%s", trail)
 	}
 	screenshot(t, ctx, "console-admin-trail.png")
 

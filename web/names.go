@@ -56,12 +56,21 @@ var (
 		"create": "新建账号", "role": "修改角色", "password_reset": "重置密码", "password_change": "本人修改密码",
 		"totp_enrol": "开启动态验证码", "totp_remove": "关闭动态验证码", "disable": "停用账号", "enable": "启用账号",
 	}
+
+	// trailDetailNames: what the admin trail's entries add, each part of their details
+	// (staff/changes.go, staff/totp.go; role and body are named by their own kinds).
+	trailDetailNames = map[string]string{
+		"sessions ended": "其登录已全部失效",
+		"one-time password to be changed at next login": "临时密码须在下次登录时改为本人密码",
+		"first authenticator":                           "首次绑定身份验证器",
+		"replaces the earlier authenticator":            "替换原有的身份验证器",
+	}
 )
 
 // consoleNames is the catalogue as the console reads it: kind, then code.
 func consoleNames() map[string]any {
 	return map[string]any{"status": statusNames, "mode": modeNames, "channel": channelNames, "action": actionNames,
-		"signal": signalNames, "rule": ruleNames, "role": roleNames, "level": levelNames, "account_action": accountActionNames}
+		"signal": signalNames, "rule": ruleNames, "role": roleNames, "level": levelNames, "account_action": accountActionNames, "trail_detail": trailDetailNames}
 }
 
 // statusTabs are the statuses in which role has a move to make (intake.Allowed), in

@@ -3,9 +3,11 @@
   const { el, clear, api } = QF;
   const st = await QF.start();
   const isAdmin = st.me.role === 'admin';
-  // A trail entry's details name role and body by code (role=intake→leader body=a→b).
-  const details = text => (text || '').replace(/(role|body)=(\S*)/g, (_, kind, codes) =>
-    (kind === 'role' ? '角色：' : '单位：') + codes.split('→').map(c => kind === 'role' ? QF.roleName(c) : QF.bodyName(c)).join('→'));
+  // A trail entry's details are parts (a; b), in English or naming role and body by
+  // code (role=intake→leader body=a→b): each is shown by its name.
+  const details = text => (text || '').split('; ').filter(Boolean).map(part => QF.name('trail_detail', part)
+    .replace(/(role|body)=(\S*)/g, (_, kind, codes) =>
+      (kind === 'role' ? '角色：' : '单位：') + codes.split('→').map(c => kind === 'role' ? QF.roleName(c) : QF.bodyName(c)).join('→'))).join('；');
   const fail = e => QF.notice(e.message, 'warn');
   // shownOnce puts a secret on the page for the admin to pass on; it is not kept anywhere.
   const shownOnce = text => { document.getElementById('totp-link').textContent = text; };
