@@ -10,7 +10,6 @@
   const main = document.getElementById('ticket');
   const outcomes = st.vocab.outcomes;
   const me = st.me.username;
-  const $ = sel => main.querySelector(sel);
 
   let shown = null; // the version on the page
 
@@ -184,7 +183,7 @@
   let correction = null;
   function correctionForm() {
     const cat = select('category', st.vocab.categories.map(c => [c.ID, c.Name]), true);
-    const input = name => el('input', { name, maxlength: 100 });
+    const input = key => el('input', { name: key, maxlength: 100 });
     const form = el('form', { class: 'card', id: 'correct', 'aria-labelledby': 'correct-title' }, el('h3', { id: 'correct-title' }, '更正分类和被反映人'),
       field('类别', cat), field('姓名', input('name')), field('职务', input('position')),
       field('单位', input('unit')), el('button', { type: 'submit' }, '保存更正'), el('p', { class: 'error', role: 'alert' }));
