@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"qingfeng/intake"
 )
 
@@ -123,4 +125,34 @@ func (e *staffEnv) ticketView(t *testing.T, l login, id string) struct{ Suppleme
 		t.Fatalf("ticket %s: %d %s", id, code, body)
 	}
 	return v
+}
+
+// On the ticket page in Chromium: a supplement that arrives while the page is open shows
+// in 补充材料 with its text, without a reload.
+func TestSupplementsOnTheTicketPageInChromium(t *testing.T) {
+	e, _ := newStaffEnv(t)
+	ctx := context.Background()
+	rc, err := e.intake.Submit(ctx, intake.Report{Channel: "web", SenderID: "sup-page", Anonymous: true,
+		Text: "城关镇派出所户籍民警办理户口迁移时索要好处费，不给红包就卡着不办。"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := browse(t)
+	e.browserLogin(t, page, "intake1")
+	run(t, page, "the ticket page",
+		chromedp.Navigate(e.srv.URL+"/staff/ticket?id="+rc.Ticket.ID),
+		chromedp.WaitVisible("#text", chromedp.ByID),
+		until(`document.body.dataset.live === "on"`))
+	added := "<b>补充</b>：他上周又收了两条烟"
+	if _, err := e.intake.Supplement(ctx, rc.Ticket.ID, rc.QueryCode, added); err != nil {
+		t.Fatal(err)
+	}
+	var shown string
+	run(t, page, "the supplement arrives",
+		until(`!document.getElementById("supplements").hidden && document.querySelectorAll("#supplements li").length === 1`),
+		chromedp.Text("#supplements li .supplement-text", &shown, chromedp.ByQuery))
+	if shown != added {
+		t.Errorf("the page shows %q, want the text as typed %q", shown, added)
+	}
+	screenshot(t, page, "console-supplement.png")
 }

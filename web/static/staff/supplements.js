@@ -16,9 +16,6 @@
     box.replaceChildren(el('h3', {}, '举报人补充材料（' + list.length + '）'),
       el('ol', { class: 'supplements' }, list.map(x => el('li', {},
         el('time', { datetime: x.at, class: 'muted' }, QF.time(x.at)), ' ', el('span', { class: 'supplement-text' }, x.text)))));
-    if (added) {
-      box.lastChild.lastChild.classList.add('fresh');
-      QF.notice('举报人补充了材料', 'new');
-    }
+    if (added) box.lastChild.lastChild.classList.add('fresh'); // the page's banner names it too
   });
 })();
