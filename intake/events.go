@@ -20,7 +20,9 @@ type Event struct {
 	Ticket   string
 	Action   string // for moved
 	Level    string // for warning
-	Notice   string // for notice: the notice to send (notices.go)
+	Notice   string // for notice: the notice to send (notices.go)…
+	Channel  string // …its channel (sms, wechat)…
+	Urgent   bool   // …and whether it is urgent (not held for quiet hours)
 }
 
 // Consumer reads events for one kind of follow-up work (a consumer group), as one
@@ -108,7 +110,7 @@ func toEvents(msgs []redis.XMessage) []Event {
 			out[i].Level = str("level")
 		}
 		if _, ok := m.Values["notice"]; ok {
-			out[i].Notice = str("notice")
+			out[i].Notice, out[i].Channel, out[i].Urgent = str("notice"), str("channel"), str("urgent") == "true"
 		}
 	}
 	return out

@@ -26,7 +26,7 @@ import (
 // ones too) on the number it came from, a WeChat reporter through the Official
 // Account, a hotline caller or web reporter who gave a phone by SMS. An anonymous web
 // reporter has the status page only. Where to reach them is sealed with the ticket
-// (Ticket.Reach) and opened only to send (NoticeAddress); staff never see it.
+// (Ticket.Reach) and opened only to send (ClaimNotice); staff never see it.
 //
 // Keys (under qf:{<namespace>}:):
 //
@@ -219,6 +219,8 @@ func (s *Store) noticePart(t, next *Ticket, action Action, note string, seq int6
 //	queue_notice(record, list, counters, events, ticket id, args, at): args[at] is the
 //	notice id ("" when the move owes none), args[at+1] the number m of record fields,
 //	args[at+2 .. at+1+m] the record's field/value pairs. Returns the index after them.
+//	The event names the notice's channel and urgency, so a sender can hold it for
+//	quiet hours without reading it.
 const queueNoticeLua = `
 local function queue_notice(record, list, counters, events, id, args, at)
   local nid, m = args[at], tonumber(args[at + 1])
@@ -226,7 +228,8 @@ local function queue_notice(record, list, counters, events, id, args, at)
     redis.call('HSET', record, unpack(args, at + 2, at + 1 + m))
     redis.call('RPUSH', list, nid)
     redis.call('HINCRBY', counters, 'queued', 1)
-    redis.call('XADD', events, '*', 'type', 'notice', 'id', id, 'notice', nid)
+    local h = redis.call('HMGET', record, 'channel', 'urgent')
+    redis.call('XADD', events, '*', 'type', 'notice', 'id', id, 'notice', nid, 'channel', h[1], 'urgent', h[2])
   end
   return at + 2 + m
 end
@@ -304,46 +307,37 @@ func (s *Store) DeadNotices(ctx context.Context, limit int64) ([]string, error) 
 	return ids, nil
 }
 
-// NoticeAddress opens where the notice goes: a phone number, or the WeChat
-// conversation. It is the only place that opens it, for the sender.
-func (s *Store) NoticeAddress(ctx context.Context, n *Notice) (string, error) {
-	v, err := s.rdb.HMGet(ctx, s.key("t", n.Ticket), "reach", "source").Result()
-	if err != nil {
-		return "", unavailable(err)
-	}
-	sealed, _ := v[0].(string)
-	source, _ := v[1].(string)
-	if sealed == "" {
-		return "", errorf(CodeNotFound, "ticket %s keeps no contact for its reporter", n.Ticket)
-	}
-	if s.keys == nil {
-		return "", errorf(CodeUnavailable, "the store has no keyring to open the reporter's contact")
-	}
-	to, err := s.keys.Open(sealed, reachContext(source))
-	if err != nil {
-		return "", fmt.Errorf("ticket %s: contact: %w", n.Ticket, err)
-	}
-	return string(to), nil
-}
-
 // The group of the events stream the outbox reads.
 const OutboxGroup = "outbox"
 
+// noticeTicket is the ticket a notice id belongs to (the id is the ticket's number and
+// a sequence).
+func noticeTicket(id string) string {
+	if i := strings.LastIndexByte(id, '-'); i > 0 {
+		return id[:i]
+	}
+	return id
+}
+
 // claimNoticeScript lets one worker send a notice: a queued notice, or one whose
-// sender's lease ran out (the worker died mid-send). It counts the try.
+// sender's lease ran out (the worker died mid-send). It counts the try, and answers in
+// the same round trip all the send needs: the record, where it goes (sealed), and the
+// head of the ticket's history, against which the send is recorded.
 //
-//	KEYS[1] notice  ARGV[1] worker  ARGV[2] now (ms)  ARGV[3] lease end (ms)
-//	returns {"ok", tries} when the caller may send now, else {state}: the notice is
-//	past sending (sent, delivered, undelivered, dead), waiting, "busy" (another worker
-//	holds it) or "missing"
+//	KEYS[1] notice  KEYS[2] its ticket's hash
+//	ARGV[1] worker  ARGV[2] now (ms)  ARGV[3] lease end (ms)
+//	returns {"ok", the record (HGETALL), the ticket's claimFields} when the caller may
+//	send now, else {state}: the notice is past sending (sent, delivered, undelivered,
+//	dead), waiting, "busy" (another worker holds it) or "missing"
 var claimNoticeScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'state')
 if not st then return {'missing'} end
 if st == 'sending' and (tonumber(redis.call('HGET', KEYS[1], 'lease_until')) or 0) > tonumber(ARGV[2]) then return {'busy'} end
 if st ~= 'queued' and st ~= 'sending' then return {st} end
-local tries = redis.call('HINCRBY', KEYS[1], 'tries', 1)
+redis.call('HINCRBY', KEYS[1], 'tries', 1)
 redis.call('HSET', KEYS[1], 'state', 'sending', 'owner', ARGV[1], 'lease_until', ARGV[3])
-return {'ok', tries}
+return {'ok', redis.call('HGETALL', KEYS[1]),
+  redis.call('HMGET', KEYS[2], 'reach', 'source', 'version', 'status', 'audit_head', 'audit_seq', 'body', 'operator')}
 `)
 
 // Claim is what ClaimNotice found.
@@ -355,20 +349,77 @@ const (
 	ClaimMissing Claim = "missing" // no such notice
 )
 
+// Claimed is a notice taken for sending: the record (its Tries count this one), and
+// where it goes, opened: a phone number or a WeChat conversation ("" when the ticket
+// keeps no contact). Only the sender opens it.
+type Claimed struct {
+	Notice *Notice
+	To     string
+	head   *Ticket // the ticket as the claim read it, for SettleClaimed
+}
+
 // ClaimNotice takes a notice for sending by worker for at most lease. It answers
-// ClaimOK with the number of tries so far (this one included), ClaimBusy, ClaimMissing,
-// or the notice's state when it is not to be sent now.
-func (s *Store) ClaimNotice(ctx context.Context, id, worker string, lease time.Duration) (Claim, int, error) {
+// ClaimOK with what the send needs, ClaimBusy, ClaimMissing, or the notice's state when
+// it is not to be sent now. A contact that will not open is an error with ClaimOK: the
+// notice is taken, and that try fails.
+func (s *Store) ClaimNotice(ctx context.Context, id, worker string, lease time.Duration) (Claim, Claimed, error) {
 	now := s.now()
-	res, err := claimNoticeScript.Run(ctx, s.rdb, []string{s.noticeKey(id)}, worker, now.UnixMilli(), now.Add(lease).UnixMilli()).Slice()
+	res, err := claimNoticeScript.Run(ctx, s.rdb, []string{s.noticeKey(id), s.key("t", noticeTicket(id))},
+		worker, now.UnixMilli(), now.Add(lease).UnixMilli()).Slice()
 	if err != nil {
-		return "", 0, unavailable(err)
+		return "", Claimed{}, unavailable(err)
 	}
 	c := Claim(res[0].(string))
 	if c != ClaimOK {
-		return c, 0, nil
+		return c, Claimed{}, nil
 	}
-	return c, int(res[1].(int64)), nil
+	flat, _ := res[1].([]any)
+	h := make(map[string]string, len(flat)/2)
+	for i := 0; i+1 < len(flat); i += 2 {
+		k, _ := flat[i].(string)
+		h[k], _ = flat[i+1].(string)
+	}
+	var out Claimed
+	if out.Notice, err = s.decodeNotice(h); err != nil {
+		return c, out, err
+	}
+	tv, _ := res[2].([]any)
+	if out.head, err = ticketHead(out.Notice.Ticket, tv[2:]); err != nil {
+		return c, out, err
+	}
+	if sealed, _ := tv[0].(string); sealed != "" {
+		if s.keys == nil {
+			return c, out, errorf(CodeUnavailable, "the store has no keyring to open the reporter's contact")
+		}
+		source, _ := tv[1].(string)
+		to, err := s.keys.Open(sealed, reachContext(source))
+		if err != nil {
+			return c, out, fmt.Errorf("notice %s: contact: %w", id, err)
+		}
+		out.To = string(to)
+	}
+	return c, out, nil
+}
+
+// headFields are the ticket's fields a notice's record needs: the version and history
+// head it is written against, and what the live message tells (status, body, operator).
+var headFields = []string{"version", "status", "audit_head", "audit_seq", "body", "operator"}
+
+// ticketHead reads the values of headFields.
+func ticketHead(id string, v []any) (*Ticket, error) {
+	str := func(i int) string { x, _ := v[i].(string); return x }
+	if len(v) < len(headFields) {
+		return nil, errorf(CodeNotFound, "no ticket %s", id)
+	}
+	t := &Ticket{ID: id, Status: Status(str(1)), AuditHead: str(2), Body: str(4), Operator: str(5)}
+	var err error
+	if t.Version, err = strconv.ParseInt(str(0), 10, 64); err != nil {
+		return nil, errorf(CodeNotFound, "no ticket %s", id)
+	}
+	if t.AuditSeq, err = strconv.ParseInt(str(3), 10, 64); err != nil {
+		return nil, fmt.Errorf("ticket %s: audit_seq: %w", id, err)
+	}
+	return t, nil
 }
 
 // postponeNoticeScript puts a notice aside until a time: a queued one (quiet hours), or
@@ -418,7 +469,8 @@ for _, nid in ipairs(ids) do
   local record = ARGV[3] .. nid
   if redis.call('HGET', record, 'state') == 'waiting' then
     redis.call('HSET', record, 'state', 'queued')
-    redis.call('XADD', KEYS[2], '*', 'type', 'notice', 'id', redis.call('HGET', record, 'ticket'), 'notice', nid)
+    local h = redis.call('HMGET', record, 'ticket', 'channel', 'urgent')
+    redis.call('XADD', KEYS[2], '*', 'type', 'notice', 'id', h[1], 'notice', nid, 'channel', h[2], 'urgent', h[3])
   end
 end
 return #ids
@@ -438,14 +490,15 @@ func (s *Store) PromoteNotices(ctx context.Context, limit int) (int, error) {
 // undelivered) with its audit entry on the ticket, once: the notice must be in one of
 // the states the outcome may follow, and the ticket still at the version it was read
 // at, so the history never forks. A dead or undelivered notice joins the dead letters;
-// one sent after all leaves them.
+// one sent after all leaves them. Live screens are told; the events stream is not, as
+// no work follows from it.
 //
-//	KEYS[1] notice  KEYS[2] ticket hash  KEYS[3] audit list  KEYS[4] event stream
+//	KEYS[1] notice  KEYS[2] ticket hash  KEYS[3] audit list  KEYS[4] event stream (for its live channel)
 //	KEYS[5] notice counters  KEYS[6] notices:dead
 //	ARGV[1] expected ticket version  ARGV[2] ticket id  ARGV[3] notice id  ARGV[4] outcome
 //	ARGV[5] the states it may follow, comma-separated  ARGV[6] audit entry (JSON)
-//	ARGV[7] live message  ARGV[8] action  ARGV[9] n  ARGV[10 .. 9+n] counters to add one to
-//	ARGV[10+n] m  ARGV[11+n .. 10+n+m] notice fields to set  then the ticket's fields to set
+//	ARGV[7] live message  ARGV[8] n  ARGV[9 .. 8+n] counters to add one to
+//	ARGV[9+n] m  ARGV[10+n .. 9+n+m] notice fields to set  then the ticket's fields to set
 //	returns 1 when recorded, 0 when the notice is past this (nothing written), -1 when the
 //	ticket changed since it was read, -2 when the notice or the ticket is missing
 var settleNoticeScript = redis.NewScript(`
@@ -455,19 +508,18 @@ if not string.find(',' .. ARGV[5] .. ',', ',' .. st .. ',', 1, true) then return
 local v = redis.call('HGET', KEYS[2], 'version')
 if not v then return -2 end
 if v ~= ARGV[1] then return -1 end
-local n = tonumber(ARGV[9])
-local m = tonumber(ARGV[10 + n])
+local n = tonumber(ARGV[8])
+local m = tonumber(ARGV[9 + n])
 redis.call('HSET', KEYS[1], 'state', ARGV[4], 'owner', '', 'lease_until', '')
-if m > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 11 + n, 10 + n + m)) end
-for i = 10, 9 + n do redis.call('HINCRBY', KEYS[5], ARGV[i], 1) end
+if m > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 10 + n, 9 + n + m)) end
+for i = 9, 8 + n do redis.call('HINCRBY', KEYS[5], ARGV[i], 1) end
 if ARGV[4] == 'dead' or ARGV[4] == 'undelivered' then redis.call('RPUSH', KEYS[6], ARGV[3]) end
 if st == 'dead' then
   redis.call('LREM', KEYS[6], 0, ARGV[3])
   redis.call('HINCRBY', KEYS[5], 'dead', -1)
 end
-redis.call('HSET', KEYS[2], unpack(ARGV, 11 + n + m))
+redis.call('HSET', KEYS[2], unpack(ARGV, 10 + n + m))
 redis.call('RPUSH', KEYS[3], ARGV[6])
-redis.call('XADD', KEYS[4], '*', 'type', 'moved', 'id', ARGV[2], 'action', ARGV[8])
 redis.call('PUBLISH', KEYS[4] .. ':live', ARGV[7])
 return 1
 `)
@@ -503,14 +555,26 @@ var ErrNoticePending = errors.New("the notice is not recorded as sent yet")
 // another worker recorded), ErrNoticePending for a receipt that came before the send
 // was recorded, and CodeNotFound for an unknown notice.
 func (s *Store) SettleNotice(ctx context.Context, id string, out Outcome) (recorded bool, err error) {
+	return s.settleNotice(ctx, id, nil, nil, out)
+}
+
+// SettleClaimed is SettleNotice for a notice this worker claimed: it writes against
+// the ticket as the claim read it, and reads again only if the ticket moved since.
+func (s *Store) SettleClaimed(ctx context.Context, c Claimed, out Outcome) (recorded bool, err error) {
+	return s.settleNotice(ctx, c.Notice.ID, c.Notice, c.head, out)
+}
+
+func (s *Store) settleNotice(ctx context.Context, id string, n *Notice, t *Ticket, out Outcome) (bool, error) {
 	follows, ok := outcomeFollows[out.State]
 	if !ok {
 		return false, errorf(CodeInvalid, "a notice cannot become %q", out.State)
 	}
 	for attempt := 0; ; attempt++ {
-		n, t, err := s.noticeAndTicket(ctx, id)
-		if err != nil {
-			return false, err
+		if n == nil || t == nil || attempt > 0 {
+			var err error
+			if n, t, err = s.noticeAndTicket(ctx, id); err != nil {
+				return false, err
+			}
 		}
 		res, err := s.settle(ctx, t, n, follows, out)
 		switch {
@@ -529,31 +593,24 @@ func (s *Store) SettleNotice(ctx context.Context, id string, out Outcome) (recor
 	}
 }
 
-// noticeAndTicket reads what settling a notice needs: of the notice, its ticket, state,
-// limit and day; of the ticket, its version, status, history head and who sees it (for
-// the live message), not the sealed text, which a send has no need to open.
+// noticeAndTicket reads what settling a notice needs, in one round trip: of the notice,
+// its ticket, state, limit and day; of the ticket, its head (headFields), not the
+// sealed text, which a send has no need to open.
 func (s *Store) noticeAndTicket(ctx context.Context, id string) (*Notice, *Ticket, error) {
-	nv, err := s.rdb.HMGet(ctx, s.noticeKey(id), "ticket", "state", "limit", "day").Result()
-	if err != nil {
+	pipe := s.rdb.Pipeline()
+	nc := pipe.HMGet(ctx, s.noticeKey(id), "ticket", "state", "limit", "day")
+	tc := pipe.HMGet(ctx, s.key("t", noticeTicket(id)), headFields...)
+	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, nil, unavailable(err)
 	}
 	str := func(v []any, i int) string { x, _ := v[i].(string); return x }
+	nv := nc.Val()
 	n := &Notice{ID: id, Ticket: str(nv, 0), State: NoticeState(str(nv, 1)), Limit: str(nv, 2), day: str(nv, 3)}
 	if n.Ticket == "" {
 		return nil, nil, errorf(CodeNotFound, "no notice %s", id)
 	}
-	tv, err := s.rdb.HMGet(ctx, s.key("t", n.Ticket), "version", "status", "audit_head", "audit_seq", "body", "operator").Result()
-	if err != nil {
-		return nil, nil, unavailable(err)
-	}
-	t := &Ticket{ID: n.Ticket, Status: Status(str(tv, 1)), AuditHead: str(tv, 2), Body: str(tv, 4), Operator: str(tv, 5)}
-	if t.Version, err = strconv.ParseInt(str(tv, 0), 10, 64); err != nil {
-		return nil, nil, errorf(CodeNotFound, "no ticket %s", n.Ticket)
-	}
-	if t.AuditSeq, err = strconv.ParseInt(str(tv, 3), 10, 64); err != nil {
-		return nil, nil, fmt.Errorf("ticket %s: audit_seq: %w", n.Ticket, err)
-	}
-	return n, t, nil
+	t, err := ticketHead(n.Ticket, tc.Val())
+	return n, t, err
 }
 
 func (s *Store) settle(ctx context.Context, t *Ticket, n *Notice, follows string, out Outcome) (int64, error) {
@@ -593,7 +650,7 @@ func (s *Store) settle(ctx context.Context, t *Ticket, n *Notice, follows string
 		fields = append(fields, "receipt_at", msOf(at))
 	}
 	keys := []string{s.noticeKey(n.ID), s.key("t", t.ID), s.key("t", t.ID, "audit"), s.key("events"), s.noticeDayKey(n.day), s.noticesDeadKey()}
-	args := []any{t.Version, t.ID, n.ID, string(out.State), follows, entryJSON, liveMessage("moved", &next, string(ActNotified)), string(ActNotified), len(counters)}
+	args := []any{t.Version, t.ID, n.ID, string(out.State), follows, entryJSON, liveMessage("moved", &next, string(ActNotified)), len(counters)}
 	args = append(args, counters...)
 	args = append(args, len(fields))
 	args = append(args, fields...)

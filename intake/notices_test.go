@@ -97,8 +97,8 @@ func TestNoticesGoToWhoCanBeReached(t *testing.T) {
 			if n.Kind != tc.kind || n.Channel != tc.ch || n.State != NoticeQueued || n.Detail != tc.detail || n.Ticket != rc.Ticket.ID {
 				t.Errorf("%s: notice %+v", tc.name, n)
 			}
-			if to, err := s.NoticeAddress(ctx, n); err != nil || to != tc.to {
-				t.Errorf("%s: address %q, %v; want %q", tc.name, to, err, tc.to)
+			if cl, c, err := s.ClaimNotice(ctx, n.ID, "w", time.Minute); err != nil || cl != ClaimOK || c.To != tc.to {
+				t.Errorf("%s: claim %s, address %q, %v; want %q", tc.name, cl, c.To, err, tc.to)
 			}
 		}
 	})
@@ -142,7 +142,7 @@ func TestNoticeIsQueuedWithItsMove(t *testing.T) {
 		for _, e := range evs {
 			types = append(types, e.Type+":"+e.Notice)
 		}
-		if got := strings.Join(types, " "); got != "created: moved: notice:"+id {
+		if got := strings.Join(types, " "); got != "created: moved: notice:"+id || !strings.HasPrefix(evs[2].Channel, NoticeSMS) || evs[2].Urgent {
 			t.Errorf("events %q", got)
 		}
 		f, err := s.Figures(ctx, tk.CreatedAt.Add(-time.Hour), tk.CreatedAt.Add(time.Hour))
@@ -174,8 +174,8 @@ func TestNoticeStates(t *testing.T) {
 		}
 		accepted, message := tk.ID+"-2", tk.ID+"-3"
 
-		if cl, tries, err := s.ClaimNotice(ctx, accepted, "a", time.Minute); err != nil || cl != ClaimOK || tries != 1 {
-			t.Fatalf("claim: %s %d %v", cl, tries, err)
+		if cl, c, err := s.ClaimNotice(ctx, accepted, "a", time.Minute); err != nil || cl != ClaimOK || c.Notice.Tries != 1 || c.To != "13800000001" {
+			t.Fatalf("claim: %s %+v %v", cl, c, err)
 		}
 		if cl, _, _ := s.ClaimNotice(ctx, accepted, "b", time.Minute); cl != ClaimBusy {
 			t.Errorf("second worker's claim while the first sends: %s", cl)
@@ -197,15 +197,21 @@ func TestNoticeStates(t *testing.T) {
 			t.Errorf("after promotion: %+v", n)
 		}
 		// The lease of a worker that died runs out: another may send.
-		if cl, tries, _ := s.ClaimNotice(ctx, accepted, "a", time.Second); cl != ClaimOK || tries != 2 {
-			t.Fatalf("claim again: %s %d", cl, tries)
+		if cl, c, _ := s.ClaimNotice(ctx, accepted, "a", time.Second); cl != ClaimOK || c.Notice.Tries != 2 {
+			t.Fatalf("claim again: %s %d", cl, c.Notice.Tries)
 		}
 		clk.add(2 * time.Second)
-		if cl, tries, _ := s.ClaimNotice(ctx, accepted, "b", time.Minute); cl != ClaimOK || tries != 3 {
-			t.Fatalf("claim after the lease: %s %d", cl, tries)
+		cl, claimed, _ := s.ClaimNotice(ctx, accepted, "b", time.Minute)
+		if cl != ClaimOK || claimed.Notice.Tries != 3 {
+			t.Fatalf("claim after the lease: %s %d", cl, claimed.Notice.Tries)
+		}
+		// Someone looks at the reporter's identity meanwhile: the send is recorded
+		// against the ticket as it is now, not as the claim read it.
+		if _, err := in.RevealIdentity(ctx, tk.ID, "intake1", RoleIntake, "核实"); err != nil {
+			t.Fatal(err)
 		}
 		sent := Outcome{State: NoticeSent, Actor: "outbox", Note: "已告知", Sender: "gateway", OnTime: true}
-		if ok, err := s.SettleNotice(ctx, accepted, sent); !ok || err != nil {
+		if ok, err := s.SettleClaimed(ctx, claimed, sent); !ok || err != nil {
 			t.Fatalf("sent: %v %v", ok, err)
 		}
 		if ok, err := s.SettleNotice(ctx, accepted, sent); ok || err != nil {

@@ -108,6 +108,7 @@ func (s *Server) staffFiguresXLSX(c echo.Context) error {
 		{"受理总数", f.Total}, {"已报结及以后", f.Finished}, {"按时办结率", f.OnTime},
 		{"已办结", f.Concluded}, {"查实率", f.Substantiated}, {"重复举报率", f.Repeats},
 		{"已回访", f.FollowedUp}, {"满意率", f.Satisfaction},
+		{"应告知举报人", f.Notices}, {"告知率", f.NoticeRate}, {"按时告知率", f.OnTimeNotices}, {"未能告知", f.DeadNotices},
 	}
 	if err := writeRows(book, summary, rows); err != nil {
 		return err

@@ -65,11 +65,11 @@ type NoticeStore interface {
 	Consumer(ctx context.Context, group, name string) (*intake.Consumer, error)
 	Notice(ctx context.Context, id string) (*intake.Notice, error)
 	Notices(ctx context.Context, ticket string) ([]*intake.Notice, error)
-	NoticeAddress(ctx context.Context, n *intake.Notice) (string, error)
-	ClaimNotice(ctx context.Context, id, worker string, lease time.Duration) (intake.Claim, int, error)
+	ClaimNotice(ctx context.Context, id, worker string, lease time.Duration) (intake.Claim, intake.Claimed, error)
 	PostponeNotice(ctx context.Context, id, worker string, until time.Time, why string) (bool, error)
 	PromoteNotices(ctx context.Context, limit int) (int, error)
 	SettleNotice(ctx context.Context, id string, out intake.Outcome) (bool, error)
+	SettleClaimed(ctx context.Context, c intake.Claimed, out intake.Outcome) (bool, error)
 	TrimEvents(ctx context.Context) (int64, error)
 }
 
@@ -179,7 +179,7 @@ func (o *Outbox) handleAll(ctx context.Context, events []intake.Event) []intake.
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if o.handle(ctx, e.Notice) {
+			if o.handle(ctx, e) {
 				mu.Lock()
 				done = append(done, e)
 				mu.Unlock()
@@ -190,18 +190,11 @@ func (o *Outbox) handleAll(ctx context.Context, events []intake.Event) []intake.
 	return done
 }
 
-// handle sends one notice if it is still to be sent, and answers whether its stream
-// entry may be acknowledged.
-func (o *Outbox) handle(ctx context.Context, id string) bool {
-	n, err := o.store.Notice(ctx, id)
-	if intake.CodeOf(err) == intake.CodeNotFound {
-		return true
-	}
-	if err != nil {
-		o.log.Error("outbox: cannot read a notice", "notice", id, "err", err)
-		return false
-	}
-	if n.Channel == intake.NoticeSMS && !n.Urgent {
+// handle sends the notice of e if it is still to be sent, and answers whether e may
+// be acknowledged.
+func (o *Outbox) handle(ctx context.Context, e intake.Event) bool {
+	id := e.Notice
+	if e.Channel == intake.NoticeSMS && !e.Urgent {
 		if until, quiet := o.cfg.Quiet.Until(o.cfg.Now()); quiet {
 			held, err := o.store.PostponeNotice(ctx, id, o.cfg.Name, until, "")
 			if err != nil {
@@ -217,67 +210,69 @@ func (o *Outbox) handle(ctx context.Context, id string) bool {
 	}
 	// The claim is the one place that decides: only a queued notice, or one whose
 	// sender's lease ran out, is sent; one sent, given up on or waiting is done with here.
-	claim, tries, err := o.store.ClaimNotice(ctx, id, o.cfg.Name, o.cfg.Lease)
+	claim, c, err := o.store.ClaimNotice(ctx, id, o.cfg.Name, o.cfg.Lease)
 	switch {
+	case claim == intake.ClaimOK && c.Notice != nil:
+		// Taken, even when its contact would not open (err): that try fails for good.
 	case err != nil:
 		o.log.Error("outbox: cannot claim a notice", "notice", id, "err", err)
 		return false
 	case claim == intake.ClaimBusy:
 		return false // another worker is sending it; looked at again after TakeOver
-	case claim != intake.ClaimOK:
+	default:
 		return true
 	}
 	if ctx.Err() != nil {
 		return false // stopping: the lease runs out and another worker sends it
 	}
-	o.send(ctx, n, tries)
+	o.send(ctx, c, err)
 	return ctx.Err() == nil
 }
 
-// send makes one try and records its outcome. It runs to the end even when ctx ends
-// meanwhile: a message the gateway took must be recorded as sent.
-func (o *Outbox) send(ctx context.Context, n *intake.Notice, tries int) {
+// send makes one try of a claimed notice (contactErr: its contact would not open) and
+// records its outcome. It runs to the end even when ctx ends meanwhile: a message the
+// gateway took must be recorded as sent.
+func (o *Outbox) send(ctx context.Context, c intake.Claimed, contactErr error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.SendTimeout)
 	defer cancel()
+	n := c.Notice
 	sender := o.senders[n.Channel]
-	providerID, err := o.try(ctx, sender, n)
+	providerID, err := o.try(ctx, sender, n, c.To, contactErr)
 	if err == nil {
 		onTime := o.due == nil || n.Limit == "" || !o.cfg.Now().After(o.due(n))
 		out := intake.Outcome{State: intake.NoticeSent, Actor: outboxActor, Sender: sender.Name(), ProviderID: providerID, OnTime: onTime,
 			Note: fmt.Sprintf(messages["audit_notice_sent"], noticeKindName(n.Kind), noticeChannelName(n.Channel))}
-		if _, err := o.store.SettleNotice(ctx, n.ID, out); err != nil {
+		if _, err := o.store.SettleClaimed(ctx, c, out); err != nil {
 			// Left as it is, another worker tries again when the lease runs out, with the
 			// same id, which the gateway knows.
 			o.log.Error("outbox: a notice went out but could not be recorded", "notice", n.ID, "err", err)
 		}
 		return
 	}
-	o.log.Warn("outbox: a notice was not sent", "notice", n.ID, "channel", n.Channel, "try", tries, "err", err)
+	o.log.Warn("outbox: a notice was not sent", "notice", n.ID, "channel", n.Channel, "try", n.Tries, "err", err)
 	var p permanent
-	if errors.As(err, &p) || tries >= o.cfg.Tries {
+	if errors.As(err, &p) || n.Tries >= o.cfg.Tries {
 		out := intake.Outcome{State: intake.NoticeDead, Actor: outboxActor, Error: err.Error(),
-			Note: fmt.Sprintf(messages["audit_notice_dead"], noticeKindName(n.Kind), noticeChannelName(n.Channel), tries)}
-		if _, err := o.store.SettleNotice(ctx, n.ID, out); err != nil {
+			Note: fmt.Sprintf(messages["audit_notice_dead"], noticeKindName(n.Kind), noticeChannelName(n.Channel), n.Tries)}
+		if _, err := o.store.SettleClaimed(ctx, c, out); err != nil {
 			o.log.Error("outbox: cannot give up on a notice", "notice", n.ID, "err", err)
 		}
 		return
 	}
-	if _, err := o.store.PostponeNotice(ctx, n.ID, o.cfg.Name, o.cfg.Now().Add(o.backoff(tries)), err.Error()); err != nil {
+	if _, err := o.store.PostponeNotice(ctx, n.ID, o.cfg.Name, o.cfg.Now().Add(o.backoff(n.Tries)), err.Error()); err != nil {
 		o.log.Error("outbox: cannot put a notice aside for its next try", "notice", n.ID, "err", err)
 	}
 }
 
-// try sends n once.
-func (o *Outbox) try(ctx context.Context, sender NoticeSender, n *intake.Notice) (string, error) {
-	if sender == nil {
+// try sends n to to once.
+func (o *Outbox) try(ctx context.Context, sender NoticeSender, n *intake.Notice, to string, contactErr error) (string, error) {
+	switch {
+	case sender == nil:
 		return "", permanent{fmt.Errorf("no %s sender is configured", n.Channel)}
-	}
-	to, err := o.store.NoticeAddress(ctx, n)
-	if intake.CodeOf(err) == intake.CodeNotFound {
-		return "", permanent{err}
-	}
-	if err != nil {
-		return "", err
+	case contactErr != nil:
+		return "", permanent{contactErr}
+	case to == "":
+		return "", permanent{fmt.Errorf("ticket %s keeps no contact for its reporter", n.Ticket)}
 	}
 	return sender.Send(ctx, OutMessage{ID: n.ID, To: to, Text: noticeText(n)})
 }

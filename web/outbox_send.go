@@ -29,6 +29,14 @@ type NoticeSender interface {
 	Name() string // for the notice record: gateway, twilio, wechat
 }
 
+// senderClient keeps enough connections open for a batch of notices sent side by side
+// (the default keeps two, and would open a connection for nearly every send).
+func senderClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	return &http.Client{Timeout: 15 * time.Second, Transport: tr}
+}
+
 // permanent marks a failure that another try would not mend.
 type permanent struct{ error }
 
@@ -73,7 +81,7 @@ type GatewaySender struct {
 
 // NewGatewaySender posts to url, signing with secret.
 func NewGatewaySender(url string, secret []byte) *GatewaySender {
-	return &GatewaySender{url: url, secret: secret, client: &http.Client{Timeout: 15 * time.Second}, now: time.Now}
+	return &GatewaySender{url: url, secret: secret, client: senderClient(), now: time.Now}
 }
 
 func (g *GatewaySender) Name() string { return "gateway" }
@@ -119,7 +127,7 @@ const DefaultTwilioAPI = "https://api.twilio.com"
 // NewTwilioSender sends from from (a number, or a Messaging Service SID) through the
 // API at base (DefaultTwilioAPI, or a test's loopback server).
 func NewTwilioSender(base, sid, token, from string) *TwilioSender {
-	return &TwilioSender{base: strings.TrimSuffix(base, "/"), sid: sid, token: token, from: from, client: &http.Client{Timeout: 15 * time.Second}}
+	return &TwilioSender{base: strings.TrimSuffix(base, "/"), sid: sid, token: token, from: from, client: senderClient()}
 }
 
 func (t *TwilioSender) Name() string { return "twilio" }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
 	"golang.org/x/crypto/bcrypt"
 
 	"qingfeng/bot"
@@ -305,9 +306,32 @@ func TestOutboxGivesUpAndStaffSeeIt(t *testing.T) {
 			t.Errorf("%s: history %q", c.id, notes)
 		}
 	}
-	f, _ := k.Store.Figures(ctx, down.CreatedAt.Add(-time.Hour), down.CreatedAt.Add(time.Hour))
-	if f.Notices != 2 || f.NoticeRate != 0 || f.DeadNotices != 2 {
-		t.Errorf("figures: %d notices, rate %.2f, dead %d", f.Notices, f.NoticeRate, f.DeadNotices)
+	// The figures, on the page and in the workbook leaders read.
+	code, body := e.do(t, logins["intake1"], "GET", "/staff/api/figures", nil)
+	var f intake.Figures
+	if err := json.Unmarshal([]byte(body), &f); code != 200 || err != nil || f.Notices != 2 || f.NoticeRate != 0 || f.DeadNotices != 2 {
+		t.Errorf("figures: %d %s", code, body)
+	}
+	req, _ := http.NewRequest("GET", e.srv.URL+"/staff/api/figures.xlsx", nil)
+	req.AddCookie(&http.Cookie{Name: staffCookie, Value: logins["intake1"].cookie})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	book, err := excelize.OpenReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := book.GetRows("汇总")
+	found := map[string]string{}
+	for _, r := range rows {
+		if len(r) == 2 {
+			found[r[0]] = r[1]
+		}
+	}
+	if found["应告知举报人"] != "2" || found["告知率"] != "0" || found["未能告知"] != "2" {
+		t.Errorf("workbook summary: %v", rows)
 	}
 }
 
