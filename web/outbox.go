@@ -173,7 +173,9 @@ func (o *Outbox) handleAll(ctx context.Context, events []intake.Event) []intake.
 	var done []intake.Event
 	for _, e := range events {
 		if e.Type != "notice" {
+			mu.Lock() // the notices' goroutines append too
 			done = append(done, e)
+			mu.Unlock()
 			continue
 		}
 		wg.Add(1)
