@@ -104,63 +104,6 @@ func TestNoticesGoToWhoCanBeReached(t *testing.T) {
 	})
 }
 
-// After conclusion a real-name reporter is told the result, within result_notice of
-// the conclusion; the reply goes to anyone who can be reached, anonymous SMS reporters
-// too. Moves that owe nothing (routing, starting, reporting) queue nothing.
-func TestResultAndReplyNotices(t *testing.T) {
-	eachBackend(t, func(t *testing.T, c conn) {
-		in, s, _, clk := noticeKit(t, c)
-		ctx := context.Background()
-		for _, tc := range []struct {
-			name  string
-			r     Report
-			kinds string
-		}{
-			{"real name", Report{Channel: "sms", SenderID: "m-real", Name: "王建国", Phone: "13800000001"}, "accepted result reply"},
-			{"anonymous", Report{Channel: "sms", SenderID: "m-anon", Anonymous: true, Phone: "13800000002"}, "reply"},
-		} {
-			tc.r.Text = noticeText
-			rc, err := in.Submit(ctx, tc.r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tk := rc.Ticket
-			for _, m := range []Move{
-				{Action: ActAccept, Role: RoleIntake},
-				{Action: ActRoute, Role: RoleIntake, Mode: ModeAssigned, Body: "县纪委监委", Due: Date{2026, 4, 30}},
-				{Action: ActStart, Role: RoleHandler},
-				{Action: ActReport, Role: RoleHandler, Finding: "属实", Disposal: "初步核实"},
-				{Action: ActConclude, Role: RoleLeader, Finding: "属实", Disposal: "初步核实"},
-				{Action: ActReply, Role: RoleIntake, Reply: "经核查属实，已责令退还多收的费用。"},
-			} {
-				clk.add(24 * time.Hour)
-				m.Actor = "staff-1"
-				if tk, err = s.Apply(ctx, tk.ID, tk.Version, m); err != nil {
-					t.Fatalf("%s: %s: %v", tc.name, m.Action, err)
-				}
-			}
-			ns, _ := s.Notices(ctx, tk.ID)
-			var kinds []string
-			for _, n := range ns {
-				kinds = append(kinds, string(n.Kind))
-				switch n.Kind {
-				case NoticeResult:
-					if n.Detail != "属实" || n.Limit != "result_notice" || n.From != (Date{2026, 3, 7}) {
-						t.Errorf("%s: result notice %+v", tc.name, n)
-					}
-				case NoticeReply:
-					if n.Detail != "经核查属实，已责令退还多收的费用。" || n.Limit != "" {
-						t.Errorf("%s: reply notice %+v", tc.name, n)
-					}
-				}
-			}
-			if got := strings.Join(kinds, " "); got != tc.kinds {
-				t.Errorf("%s: notices %q, want %q", tc.name, got, tc.kinds)
-			}
-		}
-	})
-}
-
 // The notice is queued by the move's own script: with the move, a "notice" event on
 // the stream and a counter; a move that loses its race queues nothing.
 func TestNoticeIsQueuedWithItsMove(t *testing.T) {

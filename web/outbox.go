@@ -105,8 +105,7 @@ func (o *Outbox) SMSSender() string {
 }
 
 // WithOutbox sends WeChat notices through this server's customer-service sender, takes
-// the SMS gateway's receipts, and shows dead notices on the staff ticket page. Call it
-// before the outbox runs.
+// the SMS gateway's receipts, and shows dead notices on the staff ticket page.
 func (s *Server) WithOutbox(o *Outbox) *Server {
 	o.senders[intake.NoticeWechat] = wechatNotices{s}
 	s.outbox = o
@@ -318,13 +317,14 @@ func (o *Outbox) Receipt(ctx context.Context, id string, delivered bool, at time
 
 // noticeText is what the reporter reads.
 func noticeText(n *intake.Notice) string {
-	switch {
-	case n.Kind == intake.NoticeAccepted:
-		return fmt.Sprintf(messages["notice_accepted"], n.Ticket)
-	case n.Kind == intake.NoticeRejected && n.Detail == "":
-		return fmt.Sprintf(messages["notice_rejected_plain"], n.Ticket)
+	key := "notice_" + string(n.Kind)
+	if n.Detail == "" && n.Kind == intake.NoticeRejected {
+		key += "_plain"
 	}
-	return fmt.Sprintf(messages["notice_"+string(n.Kind)], n.Ticket, n.Detail)
+	if n.Kind == intake.NoticeAccepted || key == "notice_rejected_plain" {
+		return fmt.Sprintf(messages[key], n.Ticket)
+	}
+	return fmt.Sprintf(messages[key], n.Ticket, n.Detail)
 }
 
 func noticeKindName(k intake.NoticeKind) string { return messages["notice_kind_"+string(k)] }

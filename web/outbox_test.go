@@ -358,27 +358,3 @@ func TestOutboxTrimsTheStream(t *testing.T) {
 		return len(gw.takenMessages()) == 3 && k.Redis.XLen(context.Background(), stream).Val() <= 3
 	})
 }
-
-// Every kind of notice reads as a sentence naming the ticket and what it says.
-func TestNoticeTexts(t *testing.T) {
-	for _, c := range []struct {
-		kind   intake.NoticeKind
-		detail string
-		want   string
-	}{
-		{intake.NoticeAccepted, "", "您反映的问题（编号QF-1）已受理"},
-		{intake.NoticeRejected, "无具体事实", "经审查不予受理，理由：无具体事实。"},
-		{intake.NoticeRejected, "", "经审查不予受理。"},
-		{intake.NoticeResult, "部分属实", "已办结，核查结论：部分属实。"},
-		{intake.NoticeReply, "已责令退还", "答复如下：已责令退还"},
-		{intake.NoticeMessage, "请补充材料", "工作人员留言：请补充材料"},
-	} {
-		got := noticeText(&intake.Notice{Ticket: "QF-1", Kind: c.kind, Detail: c.detail})
-		if !strings.Contains(got, c.want) || !strings.Contains(got, "QF-1") || strings.Contains(got, "%!") {
-			t.Errorf("%s %q: %q", c.kind, c.detail, got)
-		}
-		if name := noticeKindName(c.kind); name == "" {
-			t.Errorf("%s has no name for the history", c.kind)
-		}
-	}
-}
