@@ -44,8 +44,7 @@ func runLoadTest(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	duration := fs.Duration("duration", 10*time.Second, "how long the chats talk")
 	crypto := fs.String("crypto", "aes", "the child server's QINGFENG_CRYPTO: aes or sm")
 	durability := fs.String("durability", "none", "the child server's QINGFENG_DURABILITY: none, aof (the Redis needs 7.2+ and appendonly yes) or replica (it needs a replica)")
-	outbox := fs.String("outbox", "on", "on: the child server reads the events stream and sends notices to a loopback gateway; off: QINGFENG_OUTBOX=off")
-	withNotices := fs.Bool("notices", false, "accept every ticket as it is filed, so each queues a notice, sent during the load when -outbox is on")
+	outbox := fs.String("outbox", "on", "on: the child server sends the notices of the tickets filed (each is accepted) to a loopback gateway; off: QINGFENG_OUTBOX=off")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -54,7 +53,7 @@ func runLoadTest(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	secret := randomHex(16)
 	defer cleanNamespace(*redisURL, ns)
 	key := randomKey()
-	notices, noticeEnv, err := startLoadNotices(*outbox, *withNotices, *redisURL, ns, key)
+	notices, noticeEnv, err := startLoadNotices(*outbox, *redisURL, ns, key)
 	if err != nil {
 		return err
 	}

@@ -21,28 +21,25 @@ import (
 	"qingfeng/web"
 )
 
-// loadNotices is the notices' part of a load test. With the outbox on (-outbox on),
-// the child server reads the events stream as serve does, and sends notices to a
-// loopback gateway here, which checks their signature and counts them; off
-// (QINGFENG_OUTBOX=off), nothing reads the stream. With -notices, every ticket the
-// hangups file is accepted as soon as it is filed (by acceptors beside the hangups, as
-// the intake office would), so each queues an SMS notice, sent during the load. The
-// hangups' throughput, measured the same way either way, is what the outbox costs
-// intake.
+// loadNotices is the notices' part of a load test. Every ticket the hangups file is
+// accepted as soon as it is filed (by acceptors beside the hangups, as the intake
+// office would), so each queues an SMS notice. With the outbox on (-outbox on), the
+// child server sends them to a loopback gateway here, which checks their signature and
+// counts them; off, they stay queued. The hangups' throughput, measured the same way
+// either way, is what the outbox costs intake.
 type loadNotices struct {
-	on, accept bool
-	store      *intake.Store
-	rdb        *redis.Client
-	gateway    *http.Server
-	filed      chan string
-	wg         sync.WaitGroup
-	filedN     atomic.Int64
-	accepted   atomic.Int64
-	failed     atomic.Int64
-	received   atomic.Int64
-	last       atomic.Int64 // unix ms of the last notice the gateway took
-	pid        int          // the child server's, whose CPU time is read
-	cpu        time.Duration
+	on       bool
+	store    *intake.Store
+	rdb      *redis.Client
+	gateway  *http.Server
+	filed    chan string
+	wg       sync.WaitGroup
+	accepted atomic.Int64
+	failed   atomic.Int64
+	received atomic.Int64
+	last     atomic.Int64 // unix ms of the last notice the gateway took
+	pid      int          // the child server's, whose CPU time is read
+	cpu      time.Duration
 }
 
 // loadAcceptors is how many acceptors work beside the hangups.
@@ -51,7 +48,7 @@ const loadAcceptors = 8
 // startLoadNotices prepares mode ("on" or "off") and answers the child server's
 // environment for it. key is the child's QINGFENG_SECRET_KEY, so acceptances seal what
 // they queue as the child would.
-func startLoadNotices(mode string, accept bool, redisURL, ns, key string) (*loadNotices, []string, error) {
+func startLoadNotices(mode, redisURL, ns, key string) (*loadNotices, []string, error) {
 	if mode != "on" && mode != "off" {
 		return nil, nil, fmt.Errorf("-outbox %q: want on or off", mode)
 	}
@@ -71,7 +68,7 @@ func startLoadNotices(mode string, accept bool, redisURL, ns, key string) (*load
 	if err != nil {
 		return nil, nil, err
 	}
-	l := &loadNotices{on: mode == "on", accept: accept, rdb: redis.NewClient(opt), filed: make(chan string, 1024)}
+	l := &loadNotices{on: mode == "on", rdb: redis.NewClient(opt), filed: make(chan string, 1024)}
 	l.store = intake.NewStore(l.rdb, ns, outcomes, time.Now, intake.WithKeyring(ring))
 	for i := 0; i < loadAcceptors; i++ {
 		l.wg.Add(1)
@@ -127,10 +124,7 @@ func (l *loadNotices) hangup(addr, secret string, i int) error {
 	if ans.Ticket == "" {
 		return fmt.Errorf("no ticket filed")
 	}
-	l.filedN.Add(1)
-	if l.accept {
-		l.filed <- ans.Ticket
-	}
+	l.filed <- ans.Ticket
 	return nil
 }
 
@@ -161,17 +155,14 @@ func (l *loadNotices) report(w io.Writer, wait time.Duration) {
 	close(l.filed)
 	l.wg.Wait()
 	done := time.Now()
-	defer l.reportCPU(w)
-	if !l.accept {
-		fmt.Fprintf(w, "notices: none queued (-notices accepts every ticket, which queues one)\n")
-		return
-	}
 	if !l.on {
 		fmt.Fprintf(w, "notices: %d tickets accepted (%d failed), their notices queued; outbox off, none sent\n", l.accepted.Load(), l.failed.Load())
+		l.reportCPU(w)
 		return
 	}
 	for end := done.Add(wait); time.Now().Before(end) && l.received.Load() < l.accepted.Load(); time.Sleep(50 * time.Millisecond) {
 	}
+	defer l.reportCPU(w)
 	lag := time.Duration(0)
 	if last := time.UnixMilli(l.last.Load()); last.After(done) {
 		lag = last.Sub(done)
@@ -180,9 +171,9 @@ func (l *loadNotices) report(w io.Writer, wait time.Duration) {
 		l.accepted.Load(), l.failed.Load(), l.received.Load(), lag.Round(time.Millisecond))
 }
 
-// reportCPU says what the child server spent per ticket (with its notice, if sent).
+// reportCPU says what the child server spent per ticket (with its notice, outbox on).
 func (l *loadNotices) reportCPU(w io.Writer) {
-	if n := l.filedN.Load(); n > 0 && l.pid != 0 {
+	if n := l.accepted.Load(); n > 0 && l.pid != 0 {
 		spent := cpuTime(l.pid) - l.cpu
 		fmt.Fprintf(w, "server CPU: %v for %d tickets, %.2f ms a ticket\n", spent, n, float64(spent.Microseconds())/1000/float64(n))
 	}
