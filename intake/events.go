@@ -33,10 +33,6 @@ type Consumer struct {
 	group   string
 	name    string
 	MinIdle time.Duration
-	// ClaimEvery spaces the looks for entries to take over (0: at every Next): each
-	// costs a round trip, and a worker that reads often needs one only now and then.
-	ClaimEvery time.Duration
-	claimed    time.Time // the last look
 }
 
 // Consumer joins (creating if needed) the consumer group for reading events.
@@ -52,16 +48,13 @@ func (s *Store) Consumer(ctx context.Context, group, name string) (*Consumer, er
 // than MinIdle, then new ones, waiting up to block for them (0: do not wait).
 func (c *Consumer) Next(ctx context.Context, count int64, block time.Duration) ([]Event, error) {
 	stream := c.store.key("events")
-	if c.ClaimEvery <= 0 || time.Since(c.claimed) >= c.ClaimEvery {
-		c.claimed = time.Now()
-		claimed, _, err := c.store.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{Stream: stream, Group: c.group,
-			Consumer: c.name, MinIdle: c.MinIdle, Start: "0-0", Count: count}).Result()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return nil, unavailable(err)
-		}
-		if len(claimed) > 0 {
-			return toEvents(claimed), nil
-		}
+	claimed, _, err := c.store.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{Stream: stream, Group: c.group,
+		Consumer: c.name, MinIdle: c.MinIdle, Start: "0-0", Count: count}).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, unavailable(err)
+	}
+	if len(claimed) > 0 {
+		return toEvents(claimed), nil
 	}
 	if block <= 0 {
 		block = -1 // go-redis: no BLOCK argument

@@ -29,20 +29,18 @@ import (
 
 // OutboxConfig is how the outbox works; DefaultOutboxConfig has the defaults.
 type OutboxConfig struct {
-	Name         string        // this worker's name in the consumer group, unique per instance
-	Tries        int           // QINGFENG_NOTICE_TRIES: tries before a notice is given up on
-	Backoff      time.Duration // the wait after the first failed try, doubled after each next one…
-	MaxBackoff   time.Duration // …up to this
-	Quiet        QuietHours    // QINGFENG_QUIET_HOURS: non-urgent SMS wait for the window's end
-	Lease        time.Duration // how long one send may hold a notice before another worker may try it
-	TakeOver     time.Duration // how long an entry stays pending with a silent worker before another takes it
-	SendTimeout  time.Duration // one send, with its record
-	Batch        int           // events read at a time
-	Block        time.Duration // how long a read waits for new events
-	Linger       time.Duration // after a batch short of Batch, the wait for more to gather before the next read
-	PromoteEvery time.Duration // how often notices whose wait is over are put back on the stream
-	TrimEvery    time.Duration // how often the events stream is trimmed
-	Now          func() time.Time
+	Name        string        // this worker's name in the consumer group, unique per instance
+	Tries       int           // QINGFENG_NOTICE_TRIES: tries before a notice is given up on
+	Backoff     time.Duration // the wait after the first failed try, doubled after each next one…
+	MaxBackoff  time.Duration // …up to this
+	Quiet       QuietHours    // QINGFENG_QUIET_HOURS: non-urgent SMS wait for the window's end
+	Lease       time.Duration // how long one send may hold a notice before another worker may try it
+	TakeOver    time.Duration // how long an entry stays pending with a silent worker before another takes it
+	SendTimeout time.Duration // one send, with its record
+	Batch       int           // events read at a time
+	Block       time.Duration // how long a read waits for new events
+	TrimEvery   time.Duration // how often the events stream is trimmed
+	Now         func() time.Time
 }
 
 // DefaultOutboxConfig: 8 tries, 30 s apart at first and twice as far each time (the
@@ -51,7 +49,7 @@ func DefaultOutboxConfig() OutboxConfig {
 	q, _ := ParseQuietHours(DefaultQuietHours)
 	return OutboxConfig{Name: workerName(), Tries: 8, Backoff: 30 * time.Second, MaxBackoff: time.Hour, Quiet: q,
 		Lease: 2 * time.Minute, TakeOver: time.Minute, SendTimeout: 30 * time.Second, Batch: 32, Block: time.Second,
-		Linger: 20 * time.Millisecond, PromoteEvery: time.Second, TrimEvery: 10 * time.Second, Now: time.Now}
+		TrimEvery: 10 * time.Second, Now: time.Now}
 }
 
 // workerName is unique per process, so two instances on one host are two consumers.
@@ -128,16 +126,11 @@ func (o *Outbox) Run(ctx context.Context) {
 			}
 		}
 	}
-	// Each round trip that is not a notice's own is paced: under load, events are read
-	// in batches, and takeovers and promotions are looked for now and then.
-	c.MinIdle, c.ClaimEvery = o.cfg.TakeOver, o.cfg.TakeOver/2
-	var trimmed, promoted time.Time
+	c.MinIdle = o.cfg.TakeOver
+	var trimmed time.Time
 	for ctx.Err() == nil {
-		if now := time.Now(); now.Sub(promoted) >= o.cfg.PromoteEvery {
-			promoted = now
-			if _, err := o.store.PromoteNotices(ctx, 100); err != nil && ctx.Err() == nil {
-				o.log.Error("outbox: cannot bring back waiting notices", "err", err)
-			}
+		if _, err := o.store.PromoteNotices(ctx, 100); err != nil && ctx.Err() == nil {
+			o.log.Error("outbox: cannot bring back waiting notices", "err", err)
 		}
 		events, err := c.Next(ctx, int64(o.cfg.Batch), o.cfg.Block)
 		if err != nil {
@@ -152,14 +145,11 @@ func (o *Outbox) Run(ctx context.Context) {
 				o.log.Error("outbox: cannot acknowledge events", "err", err)
 			}
 		}
-		if now := time.Now(); now.Sub(trimmed) >= o.cfg.TrimEvery && ctx.Err() == nil {
+		if now := o.cfg.Now(); now.Sub(trimmed) >= o.cfg.TrimEvery && ctx.Err() == nil {
 			trimmed = now
 			if _, err := o.store.TrimEvents(ctx); err != nil {
 				o.log.Error("outbox: cannot trim the events stream", "err", err)
 			}
-		}
-		if len(events) > 0 && len(events) < o.cfg.Batch {
-			sleep(ctx, o.cfg.Linger)
 		}
 	}
 }

@@ -93,12 +93,12 @@ func (g *fakeGateway) takenMessages() []OutMessage {
 func (g *fakeGateway) sender() NoticeSender { return NewGatewaySender(g.srv.URL, gatewaySecret) }
 
 // testOutboxConfig is quick: tries 20 ms apart and doubling, takes over after 200 ms,
-// brings back waiting notices every 10 ms, no quiet hours.
+// no quiet hours.
 func testOutboxConfig(name string) OutboxConfig {
 	cfg := DefaultOutboxConfig()
 	cfg.Name, cfg.Backoff, cfg.MaxBackoff, cfg.TakeOver, cfg.Block, cfg.TrimEvery = name, 20*time.Millisecond, 100*time.Millisecond,
 		200*time.Millisecond, 50*time.Millisecond, 100*time.Millisecond
-	cfg.Lease, cfg.SendTimeout, cfg.Quiet, cfg.Linger, cfg.PromoteEvery = 5*time.Second, 5*time.Second, QuietHours{}, time.Millisecond, 10*time.Millisecond
+	cfg.Lease, cfg.SendTimeout, cfg.Quiet = 5*time.Second, 5*time.Second, QuietHours{}
 	return cfg
 }
 
